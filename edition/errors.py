@@ -1,0 +1,59 @@
+"""Findings with a location, and the exception that carries them to the CLI."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a user wrote something: a file and, when known, a line (1-based)."""
+
+    path: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem: what is wrong, where, what to do, and a stable code."""
+
+    message: str
+    location: Location | None = None
+    hint: str | None = None
+    code: str = "input"
+    severity: Severity = Severity.ERROR
+    page: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}{self.severity.value}: {self.message}{hint} [{self.code}]"
+
+
+@dataclass
+class EditionError(Exception):
+    """Bad input: one or more findings, reported together, exit code 2."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__("\n".join(str(f) for f in self.findings))
+
+    @classmethod
+    def single(
+        cls, message: str, path: Path | None = None, line: int | None = None,
+        hint: str | None = None, code: str = "input",
+    ) -> EditionError:
+        loc = Location(path, line) if path is not None else None
+        return cls([Finding(message, loc, hint, code)])

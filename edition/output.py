@@ -1,0 +1,62 @@
+"""All terminal output of the CLI: findings, steps, the closing summary. Honours NO_COLOR."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+
+import click
+
+from .errors import Finding, Severity
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+class Console:
+    def __init__(self, verbosity: int = 0) -> None:
+        self.verbosity = verbosity
+        self.color = None if not os.environ.get("NO_COLOR") else False
+        self.steps = 0
+        self.total = 0
+
+    def _style(self, text: str, **kw: object) -> str:
+        return text if self.color is False else click.style(text, **kw)  # type: ignore[arg-type]
+
+    def findings(self, findings: Iterable[Finding], cwd: str | None = None) -> None:
+        for f in findings:
+            if f.severity == Severity.INFO and self.verbosity < 1:
+                continue
+            line = str(f)
+            if cwd and line.startswith(cwd + os.sep):
+                line = line[len(cwd) + 1:]
+            color = _COLORS.get(f.severity)
+            click.echo(self._style(line, fg=color) if color else line, err=True,
+                       color=self.color)
+
+    def start(self, total: int) -> None:
+        self.steps, self.total = 0, total
+
+    def step(self, text: str) -> None:
+        if self.verbosity < 0:
+            return
+        self.steps += 1
+        prefix = self._style(f"[{self.steps}/{self.total}]", bold=True)
+        click.echo(f"{prefix} {text}", err=True, color=self.color)
+
+    def info(self, text: str) -> None:
+        if self.verbosity >= 0:
+            click.echo(text, color=self.color)
+
+    def done(self, text: str) -> None:
+        click.echo(self._style(text, fg="green", bold=True), color=self.color)
+
+    def internal_error(self, exc: BaseException) -> None:
+        click.echo(self._style("internal error: ", fg="red", bold=True)
+                   + f"{type(exc).__name__}: {exc}", err=True, color=self.color)
+        click.echo("This is a bug in edition, not in your issue. Run again with --debug "
+                   "to see the traceback, and report it.", err=True)
+
+
+def echo_err(text: str) -> None:
+    click.echo(text, err=True, file=sys.stderr)

@@ -1,0 +1,194 @@
+"""HTML -> PDF for a profile via WeasyPrint, reading only files the issue may use."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .errors import EditionError, Finding, Location, Severity
+from .images import ImageRequest, PreparedImage, prepare_images
+from .layout import share_dir
+from .plan import AdPage, Plan
+from .profiles import Profile
+from .publish import atomic_write_bytes, atomic_write_text
+from .render import render_html
+
+MAX_DATA_URL = 256 * 1024
+
+
+@dataclass
+class BuildResult:
+    pdf: Path
+    pages: int
+    seconds: float
+    photos_prepared: int = 0
+    photos_reused: int = 0
+    padded: int = 0
+    html: Path | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+class SafeFetcher(URLFetcher):
+    """WeasyPrint's only way to read a resource: files under the allowed folders, nothing else.
+
+    Every refusal is remembered as a finding; the resource simply does not reach the PDF.
+    """
+
+    def __init__(self, roots: list[Path]) -> None:
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+        self.roots = [r.resolve() for r in roots]
+        self.refused: list[Finding] = []
+
+    def allowed(self, path: Path) -> bool:
+        real = path.resolve()
+        return real.is_file() and any(real.is_relative_to(r) for r in self.roots)
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        parsed = urlparse(url)
+        if parsed.scheme == "data" and len(url) <= MAX_DATA_URL:
+            return super().fetch(url, headers)
+        if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
+            path = Path(unquote(parsed.path))
+            if self.allowed(path):
+                real = path.resolve()
+                return URLFetcherResponse(real.as_uri(), real.read_bytes(),
+                                          {"Content-Type": _mime(real)})
+        self._refuse(url)
+        raise ValueError(f"refused: {url[:120]}")
+
+    def _refuse(self, url: str) -> None:
+        shown = url if len(url) < 120 else url[:117] + "..."
+        finding = Finding(f"refused to load '{shown}'", None,
+                          "only files inside the issue, the layout and assets/ can be used",
+                          "safety.fetch", Severity.WARNING)
+        if finding not in self.refused:
+            self.refused.append(finding)
+
+
+def _mime(path: Path) -> str:
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def weasyprint_warnings() -> Iterator[list[logging.LogRecord]]:
+    """Catch WeasyPrint's own warnings so they become findings instead of stray log lines."""
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    old = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old
+
+
+def _findings_from_log(records: list[logging.LogRecord]) -> list[Finding]:
+    out = []
+    for r in records:
+        msg = r.getMessage()
+        if msg.startswith("Failed to load") and "refused" in msg:
+            continue  # already reported by the fetcher
+        out.append(Finding(msg.splitlines()[0][:300], None, None, "weasyprint",
+                           Severity.WARNING))
+    return out
+
+
+def prepare_photos(plan: Plan, cache_dir: Path,
+                   progress: Callable[[str], None] | None = None) -> tuple[int, int]:
+    """Prepare every placed photo and give its slot the prepared file's URL."""
+    slots = plan.slots
+    requests: list[ImageRequest] = [s.request for s in slots]
+    prepared: dict[ImageRequest, PreparedImage] = prepare_images(requests, cache_dir)
+    for s in slots:
+        s.src = prepared[s.request].path.resolve().as_uri()
+    reused = sum(1 for p in prepared.values() if p.reused)
+    return len(prepared) - reused, reused
+
+
+def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
+              html_out: Path | None = None,
+              step: Callable[[str], None] = lambda _: None) -> BuildResult:
+    """Render `plan` to `out` (written atomically); returns what was done."""
+    start = time.perf_counter()
+    issue_root = plan.issue.root.resolve()
+    step("Preparing photos")
+    made, reused = prepare_photos(plan, cache_dir / "images")
+    fetcher = SafeFetcher([issue_root, *plan.layout.folders, share_dir("assets"), cache_dir])
+    step("Laying out pages")
+    html = render_html(plan, profile)
+    with weasyprint_warnings() as records:
+        document = HTML(string=html, base_url=str(issue_root) + "/",
+                        url_fetcher=fetcher).render()
+        pages = list(document.pages)
+        padded = (-len(pages)) % profile.pad_to
+        if padded:
+            pages = _pad(plan, profile, fetcher, issue_root, pages, padded)
+        step("Writing PDF")
+        data = document.copy(pages).write_pdf(
+            pdf_identifier=f"{plan.issue.id}-{profile.name}".encode(),
+            pdf_variant=profile.pdf_variant,
+        )
+    atomic_write_bytes(out, data)
+    html_path = None
+    if html_out is not None:
+        atomic_write_text(html_out, html)
+        html_path = html_out
+    findings = fetcher.refused + _findings_from_log(records)
+    return BuildResult(out, len(pages), time.perf_counter() - start, made, reused, padded,
+                       html_path, findings)
+
+
+def _pad(plan: Plan, profile: Profile, fetcher: SafeFetcher, root: Path,
+         pages: list, count: int) -> list:
+    """House-ad pages up to a multiple of the profile's page count, before the covers at the end.
+
+    The padding is laid out on its own and spliced in, so the edition is laid out only once;
+    nothing after the insertion point carries a folio or is referred to by page number.
+    """
+    trailing = 0
+    for s in reversed(plan.sections):
+        if isinstance(s, AdPage) and s.role in ("inside-back", "back-cover"):
+            trailing += 1
+        else:
+            break
+    pad_plan = Plan(plan.issue, plan.layout, plan.dpi, [])
+    pad_plan.insert_padding(count)
+    html = render_html(pad_plan, profile)
+    extra = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render().pages
+    at = len(pages) - trailing
+    return pages[:at] + list(extra) + pages[at:]
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Fail early, with one line, when the output folder cannot be written."""
+    probe = out_dir
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise EditionError([Finding("output path is not a folder", Location(probe),
+                                    "choose another --out", "output.not-dir")])
+    if not os.access(probe, os.W_OK):
+        raise EditionError([Finding("output folder is not writable", Location(probe),
+                                    "choose another --out or fix its permissions",
+                                    "output.not-writable")])

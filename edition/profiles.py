@@ -1,0 +1,27 @@
+"""The three editions of an issue: for the printer, the subscriber and the archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    dpi: int
+    jpeg_quality: int
+    bleed: bool
+    marks: bool
+    cmyk: bool
+    pdf_variant: str | None
+    pad_to: int  # page count multiple
+
+
+PROFILES: dict[str, Profile] = {
+    "print": Profile("print", 300, 88, bleed=True, marks=True, cmyk=True,
+                     pdf_variant=None, pad_to=4),
+    "screen": Profile("screen", 150, 80, bleed=False, marks=False, cmyk=False,
+                      pdf_variant=None, pad_to=1),
+    "archive": Profile("archive", 300, 88, bleed=False, marks=False, cmyk=False,
+                       pdf_variant="pdf/a-3b", pad_to=4),
+}

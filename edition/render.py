@@ -1,0 +1,96 @@
+"""Page plan + layout -> one HTML document (Jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from . import text
+from .errors import EditionError
+from .layout import share_dir
+from .plan import ArticleSection, Plan
+from .profiles import Profile
+
+HALF_AD_HEIGHT = 128  # mm, artwork; plus its label above
+
+
+def css_color(cmyk: list[float], profile: Profile) -> str:
+    c, m, y, k = (v / 100 for v in cmyk)
+    if profile.cmyk:
+        return f"device-cmyk({c:.3g} {m:.3g} {y:.3g} {k:.3g})"
+    r, g, b = (round(255 * (1 - v) * (1 - k)) for v in (c, m, y))
+    return f"rgb({r} {g} {b})"
+
+
+def generated_css(plan: Plan, profile: Profile) -> str:
+    """What the layout's CSS cannot know: fonts, colours, page geometry, per-article pages."""
+    layout = plan.layout
+    page = layout.page
+    fonts = share_dir("assets") / "fonts"
+    out = []
+    for font in layout.fonts:
+        for key, file in font["files"].items():
+            weight = key.rstrip("i")
+            style = "italic" if key.endswith("i") else "normal"
+            out.append(f'@font-face {{ font-family: "{font["family"]}"; '
+                       f'src: url("{(fonts / file).as_uri()}"); font-weight: {weight}; '
+                       f"font-style: {style}; }}")
+    out.append(":root {")
+    for name, value in layout.colors.items():
+        out.append(f"  --{name}: {css_color(value, profile)};")
+    out.append("}")
+    for i, (rubric, value) in enumerate(layout.accents.items()):
+        out.append(f'[data-rubric="{_css_string(rubric)}"] {{ --accent: {css_color(value, profile)}; }}')
+    bleed = f"{page.bleed}mm" if profile.bleed else "0"
+    marks = "crop" if profile.marks else "none"
+    out.append(f"@page {{ size: {page.width}mm {page.height}mm; bleed: {bleed}; marks: {marks}; }}")
+    spec = plan.issue.spec
+    edition = f"Edisi {spec.number} · {text.month_year(spec.date, spec.language)}"
+    out.append(f'body {{ string-set: magazine "{_css_string(spec.magazine)}", '
+               f'edition "{_css_string(edition)}"; }}')
+    for s in plan.articles:
+        out.append(f".story-{s.number} {{ page: {s.page_name}; }}")
+        if s.half_ad is not None:
+            # The half-page ad sits in the bottom margin of one page of the article.
+            out.append(f".halfad-{s.number} {{ position: running(halfad{s.number}); }}")
+            out.append(
+                f"@page :nth({s.half_ad_page} of {s.page_name}) {{ margin-bottom: "
+                f"{page.bottom + HALF_AD_HEIGHT + 12}mm; "
+                f"@bottom-center {{ content: element(halfad{s.number}); width: {layout.text_width}mm; "
+                f"vertical-align: top; padding-top: 12mm; }} "
+                f"@bottom-left {{ vertical-align: bottom; padding-bottom: 9mm; }} "
+                f"@bottom-right {{ vertical-align: bottom; padding-bottom: 9mm; }} }}")
+    return "\n".join(out)
+
+
+def _css_string(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_html(plan: Plan, profile: Profile) -> str:
+    """The whole edition as one HTML document; photos must already be prepared."""
+    layout = plan.layout
+    env = layout.environment(plan.issue.root)
+    env.filters["md"] = text.inline_markdown
+    env.filters["mdblock"] = text.block_markdown
+    env.filters["long_date"] = lambda d: text.long_date(d, plan.issue.spec.language)
+    env.filters["short_date"] = lambda d: text.short_date(d, plan.issue.spec.language)
+    env.filters["month_year"] = lambda d: text.month_year(d, plan.issue.spec.language)
+    env.filters["uri"] = lambda p: Path(p).resolve().as_uri()
+    try:
+        template = env.get_template("edition.html.j2")
+    except jinja2.TemplateNotFound as exc:
+        searched = ", ".join(str(p) for p in env.globals["searched"])  # type: ignore[union-attr]
+        raise EditionError.single(f"template '{exc.name}' not found (searched {searched})",
+                                  None, None, "restore the template or choose another layout",
+                                  "layout.template") from None
+    spec = plan.issue.spec
+    return template.render(
+        plan=plan, issue=spec, profile=profile, sections=plan.sections,
+        generated_css=Markup(generated_css(plan, profile)),
+        stylesheets=[p.resolve().as_uri() for p in layout.stylesheets],
+        layout=layout, ArticleSection=ArticleSection,
+        lang=spec.language,
+    )
