@@ -69,8 +69,11 @@ class TomlLines:
             parts = parts[:-1]
         return None
 
-    def value_line(self, key: Key, needle: str) -> int | None:
-        """Line where the string `needle` is written under `key` (e.g. a list item)."""
+    def value_line(self, key: Key, needle: str, occurrence: int = 0) -> int | None:
+        """Line where the string `needle` is written under `key` (e.g. a list item).
+
+        `occurrence` counts from 0, for a value written more than once.
+        """
         start = self.line(key)
         if start is None:
             return None
@@ -79,7 +82,8 @@ class TomlLines:
             text = self.lines[no - 1]
             if no > start and (_KEYLINE.match(text) or _HEADER.match(text)):
                 break
-            if any(q in text for q in quoted):
+            occurrence -= sum(text.count(q) for q in quoted)
+            if occurrence < 0:
                 return no
         return start
 
@@ -100,7 +104,7 @@ def _yaml_key_lines(text: str, offset: int) -> dict[Key, int]:
                 walk(item, (*path, i))
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_FrontMatterLoader)
     except yaml.YAMLError:
         return out
     if root is not None:
@@ -257,6 +261,16 @@ def resolve_file(root: Path, rel: str, where: Location, what: str, suffixes: set
 _FENCE = re.compile(r"^---\s*$")
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: dates stay text and pydantic judges them."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_article(path: Path, slug: str, rubric: str, root: Path,
                  findings: list[Finding]) -> Article | None:
     """Parse one article file; append findings for what is wrong with it."""
@@ -276,7 +290,7 @@ def load_article(path: Path, slug: str, rubric: str, root: Path,
         return None
     head = "\n".join(lines[1:end])
     try:
-        data = yaml.safe_load(head) or {}
+        data = yaml.load(head, Loader=_FrontMatterLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -344,10 +358,15 @@ def load_issue(root: Path) -> Issue:
                                   int(m.group(1)) if m else None,
                                   "fix the TOML syntax", "issue.toml-syntax") from None
     where = TomlLines.scan(text)
+    spec: IssueSpec | None
     try:
         spec = IssueSpec.model_validate(raw)
+        rubric_lists = [(r.name, r.articles) for r in spec.rubrics]
     except ValidationError as exc:
-        raise EditionError(_pydantic_findings(exc, toml_path, where, IssueSpec, "issue")) from None
+        # Go on with the articles, so that one bad key does not hide the other problems.
+        findings.extend(_pydantic_findings(exc, toml_path, where, IssueSpec, "issue"))
+        spec = None
+        rubric_lists = _raw_rubrics(raw)
 
     def loc(*key: str | int) -> Location:
         return Location(toml_path, where.line(key))
@@ -355,9 +374,9 @@ def load_issue(root: Path) -> Issue:
     # Articles: each listed once, each file present and valid.
     articles: list[Article] = []
     seen: dict[str, Location] = {}
-    for r, rubric in enumerate(spec.rubrics):
-        for slug in rubric.articles:
-            line = where.value_line(("rubrics", r, "articles"), slug)
+    for r, (rubric_name, slugs) in enumerate(rubric_lists):
+        for n, slug in enumerate(slugs):
+            line = where.value_line(("rubrics", r, "articles"), slug, slugs[:n].count(slug))
             here = Location(toml_path, line)
             if slug in seen:
                 findings.append(Finding(f"article '{slug}' is listed twice (first at line "
@@ -373,9 +392,11 @@ def load_issue(root: Path) -> Issue:
                 findings.append(Finding(f"article '{slug}' does not exist", here, hint,
                                         "issue.missing-article"))
                 continue
-            article = load_article(path, slug, rubric.name, root, findings)
+            article = load_article(path, slug, rubric_name, root, findings)
             if article is not None:
                 articles.append(article)
+    if spec is None:
+        raise EditionError(findings)
     listed = set(seen)
     for path in sorted((root / "articles").glob("*.md")):
         if path.stem not in listed:
@@ -444,19 +465,28 @@ def load_issue(root: Path) -> Issue:
         findings.append(Finding(f"two ads are booked for the '{slot}' slot", loc("ads"),
                                 "keep one per slot", "issue.ad-slot-taken"))
 
-    by_slug = {a.slug: a for a in articles}
+    # A related title that is not an article of this issue is printed without a page number.
     for article in articles:
-        for j, ref in enumerate(article.meta.related):
-            if ref not in by_slug and not any(a.title.casefold() == ref.casefold()
-                                             for a in articles):
-                # A title of the website that is not in this issue: printed without page.
-                continue
-            if ref == article.slug:
-                findings.append(Finding("an article cannot be related to itself",
-                                        Location(article.path), "remove it from 'related'",
-                                        "front-matter.related-self"))
+        if article.slug in article.meta.related:
+            findings.append(Finding("an article cannot be related to itself",
+                                    Location(article.path), "remove it from 'related'",
+                                    "front-matter.related-self"))
 
     if any(f.severity == Severity.ERROR for f in findings):
         raise EditionError(findings)
     return Issue(root=root, spec=spec, articles=articles, cover=cover, inframe=inframe, ads=ads,
                  warnings=findings)
+
+
+def _raw_rubrics(raw: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The rubric lists of an issue.toml that failed validation, as far as they are readable."""
+    out = []
+    rubrics = raw.get("rubrics")
+    for r in rubrics if isinstance(rubrics, list) else []:
+        if isinstance(r, dict):
+            slugs = r.get("articles")
+            out.append((str(r.get("name", "")),
+                        [s for s in slugs if isinstance(s, str)] if isinstance(slugs, list) else []))
+        else:
+            out.append(("", []))
+    return out

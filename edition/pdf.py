@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from . import fonts as _fonts  # noqa: F401  (must come before WeasyPrint loads fonts)
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import EditionError, Finding, Location, Severity
 from .images import ImageRequest, PreparedImage, prepare_images
 from .layout import share_dir
+from .marks import add_crop_marks
 from .plan import AdPage, Plan
 from .profiles import Profile
 from .publish import atomic_write_bytes, atomic_write_text
@@ -149,6 +151,8 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
             pdf_identifier=f"{plan.issue.id}-{profile.name}".encode(),
             pdf_variant=profile.pdf_variant,
         )
+    if profile.marks:
+        data = add_crop_marks(data, plan.layout.page.bleed)
     atomic_write_bytes(out, data)
     html_path = None
     if html_out is not None:

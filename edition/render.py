@@ -44,8 +44,8 @@ def generated_css(plan: Plan, profile: Profile) -> str:
     for i, (rubric, value) in enumerate(layout.accents.items()):
         out.append(f'[data-rubric="{_css_string(rubric)}"] {{ --accent: {css_color(value, profile)}; }}')
     bleed = f"{page.bleed}mm" if profile.bleed else "0"
-    marks = "crop" if profile.marks else "none"
-    out.append(f"@page {{ size: {page.width}mm {page.height}mm; bleed: {bleed}; marks: {marks}; }}")
+    # Crop marks are added after rendering, outside the bleed (see marks.py).
+    out.append(f"@page {{ size: {page.width}mm {page.height}mm; bleed: {bleed}; }}")
     spec = plan.issue.spec
     edition = f"Edisi {spec.number} · {text.month_year(spec.date, spec.language)}"
     out.append(f'body {{ string-set: magazine "{_css_string(spec.magazine)}", '
