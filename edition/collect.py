@@ -1,9 +1,11 @@
 """`edition collect`: turn saved web pages and text pastes into article files of an issue."""
+# ruff: noqa: RUF001, RUF002  (typographic dashes, quotes and colons are matched on purpose)
 
 from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import os
 import re
 import sys
@@ -32,6 +34,7 @@ FRONT_MATTER_KEYS = (
     "lead_caption", "credit", "related", "pullquote", "sidebar", "source",
 )
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+_NO_TEXT_HINT = "save the whole article page, or paste its text"
 
 
 @dataclass
@@ -123,14 +126,20 @@ def _babel_names() -> tuple[dict[str, int], frozenset[str]]:
 _MONTHS, _DAYS = _babel_names()
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _DATE_PATTERNS = (
-    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?P<mon>{_MONTH_RE})\.?,?\s+(?P<y>\d{{4}})\b", re.I),
-    re.compile(rf"\b(?P<mon>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?P<mon>{_MONTH_RE})\.?,?\s+"
+               rf"(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<mon>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+               rf"(?P<y>\d{{4}})\b", re.I),
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
     re.compile(r"\b(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})\b"),
 )
 _TIME_RE = re.compile(
     r"\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:wib|wita|wit|gmt|utc|am|pm|a\.m\.|p\.m\.)?"
     r"(?:\s*[+-]\d{1,2}(?::?\d{2})?)?\b\.?", re.I,
+)
+_TIME_AGO_RE = re.compile(
+    r"(sekitar\s+|about\s+)?\d+\s+(detik|menit|jam|hari|minggu|bulan|tahun|seconds?|minutes?|"
+    r"hours?|days?|weeks?|months?)\s+(yang\s+)?(lalu|ago)", re.I,
 )
 _DATE_FILLER = frozenset({
     "diterbitkan", "dipublikasikan", "dipublikasi", "terbit", "published", "posted", "updated",
@@ -186,7 +195,8 @@ def _parse_metadata_date(value: str) -> dt.date | None:
     if found is not None:
         return found[0]
     try:
-        return dateutil_parser.parse(value).date()
+        parsed: dt.datetime = dateutil_parser.parse(value)
+        return parsed.date()
     except (ValueError, OverflowError):
         return None
 
@@ -196,10 +206,11 @@ def _parse_metadata_date(value: str) -> dt.date | None:
 _SECTION_LABELS = frozenset({
     "berita terbaru", "berita terkait", "berita lainnya", "berita lain", "berita populer",
     "berita pilihan", "berita rekomendasi", "berita utama", "artikel terkait", "artikel lainnya",
-    "artikel terbaru", "artikel populer", "inframe", "edisi terbaru", "edisi lainnya", "edisi cetak",
+    "artikel terbaru", "artikel populer", "inframe", "edisi terbaru", "edisi lainnya",
+    "edisi cetak",
     "populer", "terpopuler", "paling populer", "terpopuler hari ini", "rekomendasi",
     "rekomendasi untuk anda", "rekomendasi berita", "terkini", "terbaru", "berita terkini",
-    "pilihan editor", "pilihan redaksi", "headline", "sorotan", "sidebar", "related",
+    "pilihan editor", "pilihan redaksi", "headline", "sidebar", "related",
     "related news", "related articles", "related posts", "related stories", "latest news",
     "latest", "most popular", "most read", "popular", "trending", "trending topics",
     "topik terkait", "topik pilihan", "more stories", "more news", "you may also like",
@@ -208,7 +219,7 @@ _SECTION_LABELS = frozenset({
     "bagikan artikel", "bagikan berita", "tag", "tags", "topik", "kata kunci", "video pilihan",
     "video terkait", "video terbaru", "foto terkait", "galeri", "galeri foto", "newsletter",
     "berlangganan", "ikuti kami", "follow us", "baca berita lainnya", "lihat semua",
-    "lihat selengkapnya", "selengkapnya", "infografis", "opini", "kolom", "iklan baris",
+    "lihat selengkapnya", "selengkapnya", "iklan baris",
 })
 _END_PATTERNS = tuple(re.compile(p, re.I) for p in (
     r"(tags?|topik|topics?|kata kunci|keywords?|label)\s*[:：].*",
@@ -229,6 +240,9 @@ _END_PATTERNS = tuple(re.compile(p, re.I) for p in (
     r"(sidebar|widget)([-_ ][\w-]+)?",
     r"(artikel|berita) ini (telah )?(tayang|terbit)\b.*",
     r"(komentar|comments?)\s*\(\d+\)|\d+\s+(komentar|comments?)",
+    r"[\d.,]+\s*(views?|kali dibaca|x dibaca|dilihat)",
+    r"more in this category\b.*",
+    r"(published in|filed under|posted in|kategori)\s*:?\s*.{1,60}",
 ))
 _NOISE_PATTERNS = tuple(re.compile(p, re.I) for p in (
     r"(advertisement|advertisment|iklan|sponsored|ads|ad|loading|memuat)\W*",
@@ -236,6 +250,7 @@ _NOISE_PATTERNS = tuple(re.compile(p, re.I) for p in (
     r"(gulir|scroll)( ke bawah)? untuk (melanjutkan|lanjut)( membaca)?\W*",
     r"(lanjutkan|lanjut) membaca\b.{0,60}",
     r"\[?\s*gambas\s*:.*",
+    _TIME_AGO_RE.pattern,
     r"(font size|ukuran (font|huruf))\b.{0,80}",
     r"(print|email|e-mail|cetak|pdf|a\+|a-)(\W+(print|email|e-mail|cetak|pdf|a\+|a-))*\W*",
     r".*(adsbygoogle|googletag|window\.|document\.|function\s*\().*",
@@ -244,19 +259,23 @@ _PROMO_RE = re.compile(
     r"^\W*(baca juga|baca pula|lihat juga|simak juga|cek juga|read also|also read|see also)\b"
     r"\s*[:：\-–—»>|]*\s*(?P<rest>.*)$", re.I,
 )
-_MENU_WORDS = frozenset("""
-    home beranda depan utama berita news nasional national internasional international dunia world
-    daerah regional nusantara ekonomi bisnis business politik politics hukum olahraga sport sports
-    teknologi tekno tech opini opinion kolom video videos foto photo photos galeri gallery indeks
-    index kanal login masuk daftar register logout search cari pencarian menu tentang kami about us
-    kontak contact hubungi redaksi pedoman media siber iklan advertise subscribe berlangganan live
-    tv lifestyle gaya hidup hiburan entertainment otomotif kesehatan health travel edukasi
-    pendidikan sains trending terkini terbaru terpopuler populer pertahanan militer alutsista matra
-    darat laut udara geopolitik keamanan industri inframe edisi majalah magazine e-paper epaper
-    infografis infographic podcast more lainnya selengkapnya lihat semua all dan & print email
-    cetak font size kirim artikel karir karier privacy policy kebijakan privasi disclaimer
-    sitemap rss network jaringan
-""".split())
+_MENU_WORDS = frozenset({
+    "home", "beranda", "depan", "utama", "berita", "news", "nasional", "national", "internasional",
+    "international", "dunia", "world", "daerah", "regional", "nusantara", "ekonomi", "bisnis",
+    "business", "politik", "politics", "hukum", "olahraga", "sport", "sports", "teknologi",
+    "tekno", "tech", "opini", "opinion", "kolom", "video", "videos", "foto", "photo", "photos",
+    "galeri", "gallery", "indeks", "index", "kanal", "login", "masuk", "daftar", "register",
+    "logout", "search", "cari", "pencarian", "menu", "tentang", "kami", "about", "us", "kontak",
+    "contact", "hubungi", "redaksi", "pedoman", "media", "siber", "iklan", "advertise",
+    "subscribe", "berlangganan", "live", "tv", "lifestyle", "gaya", "hidup", "hiburan",
+    "entertainment", "otomotif", "kesehatan", "health", "travel", "edukasi", "pendidikan", "sains",
+    "trending", "terkini", "terbaru", "terpopuler", "populer", "pertahanan", "militer",
+    "alutsista", "matra", "darat", "laut", "udara", "geopolitik", "keamanan", "industri",
+    "inframe", "edisi", "majalah", "magazine", "e-paper", "epaper", "infografis", "infographic",
+    "podcast", "more", "lainnya", "selengkapnya", "lihat", "semua", "all", "dan", "&", "print",
+    "email", "cetak", "font", "size", "kirim", "artikel", "karir", "karier", "privacy", "policy",
+    "kebijakan", "privasi", "disclaimer", "sitemap", "rss", "network", "jaringan",
+})
 _HOME_WORDS = frozenset({"home", "beranda", "index", "indeks", "depan", "halaman utama", "main"})
 _BREADCRUMB_SPLIT = re.compile(r"\s*(?:/|›|»|>|\\|→)\s*")
 _BYLINE_RE = re.compile(
@@ -275,7 +294,8 @@ _DASH = r"(?:-{1,2}|–|—|‒)"
 _DATELINE_RES = (
     re.compile(
         rf"^(?P<place>{_PLACE})\s*(?:,\s*(?P<agency>[A-Za-z][\w.]*(?:\s+[A-Z][\w.]*){{0,2}})\s*"
-        rf"|\(\s*(?P<agency2>[A-Za-z][\w. ]{{0,30}}?)\s*\)\s*)?{_DASH}\s+(?P<rest>[\"“‘'(A-Z0-9].*)$",
+        rf"|\(\s*(?P<agency2>[A-Za-z][\w. ]{{0,30}}?)\s*\)\s*)?{_DASH}\s+"
+        rf"(?P<rest>[\"“‘'(A-Z0-9].*)$",
     ),
     re.compile(
         rf"^(?P<agency>[A-Za-z][\w-]*\.(?:com|co\.id|id|net|org|tv)),\s*(?P<place>{_PLACE})\s*"
@@ -290,7 +310,9 @@ _CREDIT_TAIL = re.compile(
     r"^(?P<caption>.*?)\s*\(\s*(?:(?:foto|photo|dok|dokumentasi|sumber|source|kredit|credit)"
     r"\s*[:.]?\s*)?(?P<credit>[^()]{2,60})\)\s*$", re.I,
 )
-_CREDIT_INLINE = re.compile(r"^(?P<caption>.*?[.!?])\s*(?:foto|photo)\s*[:：]\s*(?P<credit>[^.]{2,60})$", re.I)
+_CREDIT_INLINE = re.compile(
+    r"^(?P<caption>.*?[.!?])\s*(?:foto|photo)\s*[:：]\s*(?P<credit>[^.]{2,60})$", re.I,
+)
 
 
 def _match_full(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
@@ -356,12 +378,13 @@ def _byline(text: str) -> tuple[str, str] | None:
 
 
 def _meta_line(text: str) -> tuple[dt.date | None, str | None] | None:
-    """(date, author) for a line made only of date, time and byline parts ('Oleh X | 19 Mei 2024')."""
+    """(date, author) of a line made only of date, time and byline parts ('Oleh X | 19 Mei')."""
     date: dt.date | None = None
     author: str | None = None
     seen = False
     for part in re.split(r"\s*[|•·]\s*", text):
-        if not part.strip() or _TIME_RE.fullmatch(part.strip()):
+        part = part.strip()
+        if not part or _TIME_RE.fullmatch(part) or _TIME_AGO_RE.fullmatch(part):
             continue
         part_date = parse_date_line(part)
         if part_date is not None:
@@ -468,7 +491,9 @@ def _is_wrapped(lines: list[str]) -> bool:
         return False
     if all(_ends_sentence(line) for line in lines[:-1]):
         return False
-    return len(lines) >= 3 or lines[1][:1].islower()
+    last_word = lines[0].split()[-1]
+    return len(lines) >= 3 or lines[1][:1].islower() or lines[1][:1].isdigit() \
+        or last_word[:1].islower()
 
 
 def _xml_blocks(xml: str) -> list[_Block]:
@@ -477,20 +502,29 @@ def _xml_blocks(xml: str) -> list[_Block]:
     blocks: list[_Block] = []
     if main is None:
         return blocks
+    for element in main.iter():  # source line breaks are plain spaces in HTML; <lb/> is not
+        element.text = element.text.replace("\n", " ") if element.text else element.text
+        element.tail = element.tail.replace("\n", " ") if element.tail else element.tail
     for lb in main.iter("lb"):
         lb.tail = "\n" + (lb.tail or "")
+
+    def add(text: str | None, kind: str) -> None:
+        for piece in (text or "").split("\n"):
+            piece = _norm(piece)
+            if piece:
+                blocks.append(_Block(piece, kind=kind))
+
+    add(main.text, "p")
     for element in main:
         if element.tag == "list":
             items = [_norm("".join(item.itertext())) for item in element.iter("item")]
             items = [item for item in items if item]
             if items:
                 blocks.append(_Block("\n".join(items), kind="list"))
-            continue
-        kind = {"head": "h", "quote": "quote"}.get(str(element.tag), "p")
-        for piece in "".join(element.itertext()).split("\n"):
-            piece = _norm(piece)
-            if piece:
-                blocks.append(_Block(piece, kind=kind))
+        else:
+            add("".join(element.itertext()),
+                {"head": "h", "quote": "quote"}.get(str(element.tag), "p"))
+        add(element.tail, "p")  # loose text between elements, e.g. a date line
     return blocks
 
 
@@ -502,6 +536,9 @@ class _PageMeta:
     date: dt.date | None = None
     url: str | None = None
     author: str | None = None
+    related: list[str] = field(default_factory=list)
+    caption: str | None = None
+    credit: str | None = None
 
 
 def _strip_site_suffix(title: str, site: str | None) -> str:
@@ -537,18 +574,7 @@ def _page_meta(page: str) -> _PageMeta:
     site = meta_content("og:site_name")
     og_title = meta_content("og:title", "twitter:title")
     page_title = _norm(doc.findtext(".//title") or "") or None
-    h1s = [_norm(h.text_content()) for h in doc.iter("h1")]
-    for h1 in h1s:
-        if len(_words(h1)) >= 3 and any(t and _key(h1) in _key(t) for t in (og_title, page_title)):
-            meta.title = h1
-            break
-    else:
-        if og_title:
-            meta.title = _strip_site_suffix(og_title, site)
-        else:
-            meta.title = next((h for h in h1s if len(_words(h)) >= 3), None)
-            if meta.title is None and page_title:
-                meta.title = _strip_site_suffix(page_title, site)
+    meta.title = _page_title(doc, og_title, page_title, site)
 
     raw_date = meta_content("article:published_time", "og:published_time", "datePublished",
                             "pubdate", "publishdate", "publish-date", "date", "dc.date",
@@ -567,10 +593,106 @@ def _page_meta(page: str) -> _PageMeta:
         meta.date = _visible_date(doc, meta.title)
 
     meta.url = attr("//link[@rel='canonical']/@href") or meta_content("og:url")
+    region = _article_region(doc, meta.title)
+    meta.author = _visible_author(region)
     author = meta_content("author", "article:author", "dc.creator")
-    if author and not re.search(r"https?:|www\.|\.com\b", author):
+    if meta.author is None and author and not re.search(r"https?:|www\.|\.com\b", author):
         meta.author = author
+    meta.related = _html_promos(region)
+    for element in region.iter("figcaption", "p"):  # the lead photo's, above the text
+        text = _norm(element.text_content())
+        if element.tag == "p" and (len(_words(text)) >= 25 or _dateline(text)):
+            break
+        if element.tag == "figcaption" and text:
+            meta.caption, meta.credit = _caption(text) or (text, None)
+            break
     return meta
+
+
+_CHROME_ATTR = re.compile(r"menu|logo|brand|site-?(title|name|header)|navbar|masthead", re.I)
+
+
+def _is_chrome_element(element: Any) -> bool:
+    for node in [element, *element.iterancestors()]:
+        if node.tag in {"nav", "aside", "footer"}:
+            return True
+        if _CHROME_ATTR.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            return True
+    return False
+
+
+def _page_title(doc: Any, og_title: str | None, page_title: str | None,
+                site: str | None) -> str | None:
+    """The headline: an <h1> that agrees with og:title / <title>, else og:title, else an <h1>."""
+    h1s = [_norm(h.text_content()) for h in doc.iter("h1") if not _is_chrome_element(h)]
+    h1s = [h for h in h1s if len(_words(h)) >= 2]
+    titles = [t for t in (og_title, page_title) if t]
+    stripped = [_strip_site_suffix(t, site) for t in titles]
+    for h1 in h1s:
+        if any(_key(h1) == _key(t) for t in stripped):
+            return h1
+    for h1 in h1s:
+        if any(_key(t).startswith(_key(h1)) for t in titles):
+            return h1
+    if og_title:
+        return _strip_site_suffix(og_title, site)
+    if h1s:
+        return h1s[0]
+    return stripped[0] if stripped else None
+
+
+def _visible_author(region: Any) -> str | None:
+    """The name in the first byline of the article ('Oleh: …', 'Penulis: …'), if any."""
+    for element in region.iter():
+        if not isinstance(element.tag, str) or element.tag in {"script", "style"}:
+            continue
+        if len(list(itertools.islice(element.iterdescendants(), 5))) > 4:
+            continue  # only small elements: a byline is a line, not a section
+        for part in re.split(r"\s*[|•·]\s*", _norm(element.text_content())):
+            byline = _byline(part) if len(part) <= 80 else None
+            if byline is not None and byline[0] in _AUTHOR_LABELS:
+                return byline[1]
+    return None
+
+
+def _article_region(doc: Any, title: str | None) -> Any:
+    """The <article> holding the headline (or the longest one), else <main>, else <body>."""
+    articles = list(doc.iter("article"))
+    if title:
+        holding = [a for a in articles
+                   if any(_key(_norm(h.text_content())) == _key(title) for h in a.iter("h1"))]
+        articles = holding or articles
+    if articles:
+        return max(articles, key=lambda a: len(a.text_content()))
+    main = next(doc.iter("main"), None)
+    return main if main is not None else doc.body
+
+
+def _html_promos(region: Any) -> list[str]:
+    """Titles of 'Baca Juga' promos in the page, which main-content extraction may drop."""
+    titles: list[str] = []
+    seen: set[Any] = set()  # the elements themselves: lxml proxies' id() is not stable
+    for element in region.iter():
+        if not isinstance(element.tag, str) or element.tag in {"script", "style"}:
+            continue
+        if _promo(_norm(element.text or "")) is None:
+            continue
+        container = element
+        for _ in range(3):
+            text = _norm(container.text_content())
+            if container.xpath(".//a") or (_promo(text) or ""):
+                break
+            parent = container.getparent()
+            if parent is None:
+                break
+            container = parent
+        if container in seen:
+            continue
+        seen.add(container)
+        links = [_norm(a.text_content()) for a in container.iter("a")]
+        found = [t for t in links if t] or [_promo(_norm(container.text_content())) or ""]
+        titles.extend(t for t in found if t and t not in titles)
+    return titles
 
 
 def _visible_date(doc: Any, title: str | None) -> dt.date | None:
@@ -638,7 +760,7 @@ def _find_body_start(blocks: Sequence[_Block], known_title: str | None) -> int:
 def _parse_header(header: Sequence[_Block], known_title: str | None, out: _Parsed) -> None:
     candidates: list[_Block] = []
     separators: list[int] = []  # positions in `candidates` where a menu/section/breadcrumb line was
-    chrome: list[str] = []
+    chrome: list[_Block] = []
     i = 0
     while i < len(header):
         block = header[i]
@@ -667,12 +789,13 @@ def _parse_header(header: Sequence[_Block], known_title: str | None, out: _Parse
             out.caption = out.caption or caption[0]
             out.credit = out.credit or caption[1]
             continue
-        if _is_section_label(text) or _is_menu(text) or _is_breadcrumb(text):
+        if _is_section_label(text) or _is_breadcrumb(text) or (
+                _is_menu(text) and len(_words(text)) >= 3):
             separators.append(len(candidates))
-            chrome.append(text)
+            chrome.append(block)
             continue
         if _is_end_chrome(text) or _is_noise(text) or len(_words(text)) <= 2:
-            chrome.append(text)
+            chrome.append(block)
             continue
         candidates.append(block)
 
@@ -684,7 +807,10 @@ def _parse_header(header: Sequence[_Block], known_title: str | None, out: _Parse
     if known_title:
         out.title = known_title
     else:
-        title = next((b for b in considered if _is_headline(b.text)), None)
+        # The last headline before the text: tickers and site names come above the headline;
+        # a standfirst (a sentence) may come below it.
+        headlines = [b for b in considered if _is_headline(b.text)]
+        title = headlines[-1] if headlines else None
         if title is not None:
             out.title, out.title_line = title.text, title.line
             used.append(title)
@@ -692,10 +818,11 @@ def _parse_header(header: Sequence[_Block], known_title: str | None, out: _Parse
     if out.title and rest and len(_words(rest[0].text)) <= 80:
         out.dek = rest[0].text
         used.append(rest[0])
-    chrome.extend(b.text for b in candidates if all(b is not u for u in used))
+    chrome.extend(b for b in candidates if all(b is not u for u in used))
     if chrome:
+        first = min(chrome, key=lambda b: next(i for i, h in enumerate(header) if h is b))
         out.stripped.append(f"top chrome: {_plural(len(chrome), 'line')} "
-                            f"(from '{_shorten(chrome[0])}')")
+                            f"(from '{_shorten(first.text)}')")
 
 
 def _parse_body(body: Sequence[_Block], out: _Parsed) -> list[_Block]:
@@ -730,6 +857,8 @@ def _parse_body(body: Sequence[_Block], out: _Parsed) -> list[_Block]:
             i += 1
             continue
         signoff = _SIGNOFF_RE.match(text) if block.kind == "p" else None
+        if signoff is not None and not _is_signoff(signoff.group("who"), body[i + 1:]):
+            signoff = None
         if signoff is not None and (paragraphs or signoff.group("text")):
             out.author = out.author or signoff.group("who").replace(" ", "")
             out.stripped.append(f"sign-off '({signoff.group('who')})'")
@@ -757,12 +886,22 @@ def _parse_body(body: Sequence[_Block], out: _Parsed) -> list[_Block]:
     trailing = 0
     while len(paragraphs) > 1 and (paragraphs[-1].kind == "h" or (
             paragraphs[-1].kind == "p" and _is_headline(paragraphs[-1].text)
-            and not _ends_sentence(paragraphs[-1].text) and len(_words(paragraphs[-1].text)) <= 15)):
+            and not _ends_sentence(paragraphs[-1].text)
+            and len(_words(paragraphs[-1].text)) <= 15)):
         paragraphs.pop()
         trailing += 1
     if trailing:
         out.stripped.append(f"{_plural(trailing, 'trailing headline line')}")
     return paragraphs
+
+
+def _is_signoff(who: str, after: Sequence[_Block]) -> bool:
+    """'(bp)', '(rr/ant)' end an article; an all-capitals '(AFP)' only when the chrome follows,
+    since mid-text it may be an acronym in brackets."""
+    if "/" in who or any(ch.islower() for ch in who):
+        return True
+    following = next((b for b in after if not _is_noise(b.text)), None)
+    return following is None or _is_end_chrome(following.text)
 
 
 def _parse(blocks: list[_Block], known_title: str | None) -> _Parsed:
@@ -817,7 +956,7 @@ def _line_of(data: bytes, offset: int) -> int:
 def _looks_like_text(text: str) -> bool:
     if re.search(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", text):
         return False
-    plain = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t\f")
+    plain = sum(1 for ch in text if ch.isprintable() or ch.isspace())
     ascii_share = sum(1 for ch in text if ord(ch) < 128) / max(len(text), 1)
     return plain == len(text) and ascii_share >= 0.85
 
@@ -910,7 +1049,8 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
                                   "save the article text or the web page into it", "collect-empty")
     known_title: str | None = None
     page = _PageMeta()
-    if _looks_like_html(source, text):
+    html = _looks_like_html(source, text)
+    if html:
         page = _page_meta(text)
         known_title = page.title
         xml = trafilatura.extract(
@@ -920,10 +1060,13 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
     else:
         blocks = _text_blocks(text)
     if not blocks:
-        raise EditionError.single("no article text found", path, None,
-                                  "save the whole article page, or paste its text", "collect-no-body")
+        raise EditionError.single("no article text found", path, None, _NO_TEXT_HINT,
+                                  "collect-no-body")
 
     parsed = _parse(blocks, known_title)
+    if not parsed.paragraphs and (known_title is not None or html):
+        raise EditionError.single("no article text found", path, None, _NO_TEXT_HINT,
+                                  "collect-no-body")
     if not parsed.title:
         first = blocks[0].line
         raise EditionError.single(
@@ -939,12 +1082,20 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
     date = page.date or parsed.date
     for key, value in (("author", author), ("date", date.isoformat() if date else None),
                        ("dek", parsed.dek), ("dateline", parsed.dateline),
-                       ("agency", parsed.agency), ("lead_caption", parsed.caption),
-                       ("credit", parsed.credit)):
+                       ("agency", parsed.agency),
+                       ("lead_caption", parsed.caption or page.caption),
+                       ("credit", parsed.credit or page.credit)):
         if value:
             front[key] = value
-    if parsed.related:
-        front["related"] = list(parsed.related)
+    related = list(page.related)
+    related += [t for t in parsed.related if _key(t) not in {_key(r) for r in related}]
+    page_only = len(related) - len(parsed.related)
+    if page_only:
+        parsed.stripped.append(f"{_plural(page_only, 'Baca Juga promo')} (in the page)")
+    if known_title is not None:
+        parsed.stripped.append("page layout around the article (trafilatura)")
+    if related:
+        front["related"] = related
     front["source"] = page.url or path.name
 
     body = "\n\n".join(_render_block(b) for b in parsed.paragraphs) + "\n"
@@ -957,7 +1108,7 @@ def render_article_file(article: CollectedArticle) -> str:
     front = dict(article.front_matter)
     if isinstance(front.get("date"), str):
         front["date"] = dt.date.fromisoformat(front["date"])
-    dumped = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
+    dumped: str = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
     return "---\n" + dumped + "---\n\n" + article.body
 
 
