@@ -159,9 +159,11 @@ def test_folio_is_the_pdf_page_number(built):
     assert with_folio >= len(doc) // 2
 
 
-def test_language_and_hyphenation_declared(built):
+def test_language_title_and_cover(built):
     pdf, issue = built
     reader = PdfReader(pdf)
-    assert str(reader.trailer["/Root"].get("/Lang", "id")).startswith("id")
-    text = page_texts(pdf)[0]
-    assert str(issue.spec.number) in text
+    assert str(reader.trailer["/Root"]["/Lang"]) == "id"
+    assert str(reader.metadata["/Title"]).startswith(f"IDM Edisi {issue.spec.number}")
+    cover = page_texts(pdf)[0]
+    assert f"EDISI {issue.spec.number}" in cover.upper()
+    assert "Minggu, 19 Mei 2024" in cover  # the issue date in Indonesian, via Babel
