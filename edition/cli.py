@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import EditionError, Finding, Severity
+from .errors import EditionError, Severity
 from .output import Console
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -227,4 +227,4 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["main", "Finding"]
+__all__ = ["main"]

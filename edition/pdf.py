@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from . import fonts as _fonts  # noqa: F401  (must come before WeasyPrint loads fonts)
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import fonts as _fonts  # noqa: F401  (must come before WeasyPrint loads fonts)
 from .errors import EditionError, Finding, Location, Severity
 from .images import ImageRequest, PreparedImage, prepare_images
 from .layout import share_dir

@@ -267,7 +267,7 @@ def plan_issue(issue: Issue, layout: Layout, dpi: int = 300) -> Plan:
     return plan
 
 
-def _news(issue: Issue, layout: Layout, slot) -> NewsSection:  # noqa: ANN001
+def _news(issue: Issue, layout: Layout, slot) -> NewsSection:
     width = (layout.text_width - 3 * layout.page.gutter) / 4
     items = [NewsItem(n, slot(issue.root / n.photo, width, width * layout.photos.news_ratio,
                               n.title) if n.photo else None)
@@ -280,7 +280,7 @@ def _news(issue: Issue, layout: Layout, slot) -> NewsSection:  # noqa: ANN001
     return NewsSection(items, popular)
 
 
-def _inframe(issue: Issue, layout: Layout, slot) -> InframeSection:  # noqa: ANN001
+def _inframe(issue: Issue, layout: Layout, slot) -> InframeSection:
     """One full-bleed opener, then landscapes two to a page and portraits alone."""
     page = layout.page
     w = page.width + 2 * page.bleed
@@ -309,7 +309,7 @@ _PARA = re.compile(r"^<p>")
 
 
 def _article(issue: Issue, layout: Layout, article: Article, number: int,
-             ads: dict[str, Ad], slot) -> ArticleSection:  # noqa: ANN001
+             ads: dict[str, Ad], slot) -> ArticleSection:
     blocks = markdown_blocks(article.body)
     # Drop cap on the first paragraph.
     for i, b in enumerate(blocks):

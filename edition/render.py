@@ -41,7 +41,7 @@ def generated_css(plan: Plan, profile: Profile) -> str:
     for name, value in layout.colors.items():
         out.append(f"  --{name}: {css_color(value, profile)};")
     out.append("}")
-    for i, (rubric, value) in enumerate(layout.accents.items()):
+    for rubric, value in layout.accents.items():
         out.append(f'[data-rubric="{_css_string(rubric)}"] {{ --accent: {css_color(value, profile)}; }}')
     bleed = f"{page.bleed}mm" if profile.bleed else "0"
     # Crop marks are added after rendering, outside the bleed (see marks.py).

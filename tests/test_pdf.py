@@ -45,7 +45,7 @@ def region_text(pdf: Path, index: int, left: float, bottom: float, right: float,
 
 @pytest.fixture(scope="module", params=["minimal", "sample"])
 def built(request, minimal_pdf, sample_pdf):
-    from conftest import FIXTURES, SAMPLE
+    from conftest import SAMPLE
 
     if request.param == "minimal":
         return minimal_pdf, load_issue(minimal_pdf.parent.parent.parent / "minimal")
@@ -152,7 +152,7 @@ def test_folio_is_the_pdf_page_number(built):
                                    float(trim.bottom) + 14 * MM).split()
         if i == 0:
             assert foot == [] or not any(w.isdigit() for w in foot), "folio on the cover"
-        if foot and foot[0].isdigit() or foot and foot[-1].isdigit():
+        if (foot and foot[0].isdigit()) or (foot and foot[-1].isdigit()):
             number = int(foot[0] if foot[0].isdigit() else foot[-1])
             assert number == i + 1, (i, foot)
             with_folio += 1
