@@ -107,7 +107,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @click.option("--html", "write_html", is_flag=True, default=None,
               help="Also write the HTML that was rendered, to look at in a browser.")
 @click.option("--strict", is_flag=True, default=None,
-              help="Exit with 1 when the build reports problems of severity error.")
+              help="Exit with 1 when the build reports any problem (warnings count).")
 @click.pass_context
 @guarded
 def build(ctx: click.Context, issue_dir: Path, profile: str | None, out_dir: Path | None,
@@ -146,8 +146,7 @@ def build(ctx: click.Context, issue_dir: Path, profile: str | None, out_dir: Pat
     pad = f" (+{result.padded} house-ad pages to reach a multiple of 4)" if result.padded else ""
     console.done(f"{result.pages} pages{pad}, {result.photos_prepared} photos prepared, "
                  f"{result.photos_reused} reused, {time.perf_counter() - started:.1f} s")
-    errors = [f for f in result.findings if f.severity == Severity.ERROR]
-    if strict and (errors or result.findings):
+    if strict and result.findings:
         ctx.exit(EXIT_FINDINGS)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,13 +117,13 @@ def _yaml_key_lines(text: str, offset: int) -> dict[Key, int]:
 
 
 def _pydantic_findings(
-    exc: ValidationError, path: Path, where: dict[Key, int] | TomlLines,
+    exc: ValidationError, path: Path, line_of: Callable[[Key], int | None],
     model: type[BaseModel], code: str,
 ) -> list[Finding]:
     findings = []
     for err in exc.errors():
         loc: Key = tuple(err["loc"])
-        line = where.line(loc) if isinstance(where, TomlLines) else _closest(where, loc)
+        line = line_of(loc)
         name = ".".join(str(p) for p in loc)
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -133,8 +134,7 @@ def _pydantic_findings(
             findings.append(Finding(f"unknown key '{name}'", Location(path, line), hint,
                                     f"{code}.unknown-key"))
         elif kind == "missing":
-            parent = _closest(where, loc[:-1]) if not isinstance(where, TomlLines) else where.line(loc[:-1])
-            findings.append(Finding(f"missing key '{name}'", Location(path, parent or 1),
+            findings.append(Finding(f"missing key '{name}'", Location(path, line_of(loc[:-1]) or 1),
                                     f"add '{loc[-1]}'", f"{code}.missing-key"))
         elif kind.startswith("date"):
             findings.append(Finding(f"'{name}' is not a date: {err.get('input')!r}",
@@ -307,7 +307,8 @@ def load_article(path: Path, slug: str, rubric: str, root: Path,
     try:
         meta = ArticleMeta.model_validate(data)
     except ValidationError as exc:
-        findings.extend(_pydantic_findings(exc, path, key_lines, ArticleMeta, "front-matter"))
+        findings.extend(_pydantic_findings(exc, path, functools.partial(_closest, key_lines),
+                                           ArticleMeta, "front-matter"))
         return None
     body = "\n".join(lines[end + 1:]).strip("\n")
     if not body.strip():
@@ -364,7 +365,7 @@ def load_issue(root: Path) -> Issue:
         rubric_lists = [(r.name, r.articles) for r in spec.rubrics]
     except ValidationError as exc:
         # Go on with the articles, so that one bad key does not hide the other problems.
-        findings.extend(_pydantic_findings(exc, toml_path, where, IssueSpec, "issue"))
+        findings.extend(_pydantic_findings(exc, toml_path, where.line, IssueSpec, "issue"))
         spec = None
         rubric_lists = _raw_rubrics(raw)
 
