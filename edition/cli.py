@@ -97,57 +97,65 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
+PROFILE_NAMES = ("print", "screen", "archive")
+
+
 @main.command()
 @click.argument("issue_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--profile", type=click.Choice(["print"]), default=None,
-              help="Which edition to make (default: print: PDF with bleed and crop marks, "
-              "page count a multiple of 4).")
+@click.option("--profile", "profiles", type=click.Choice([*PROFILE_NAMES, "all"]),
+              multiple=True, help="Which edition to make: print (PDF/X-4, CMYK, bleed and "
+              "crop marks), screen (small, RGB, tagged, bookmarks and links), archive "
+              "(PDF/A-3b with the sources embedded, byte-identical rebuilds) or all. "
+              "Repeatable; default print.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: dist/). The PDF goes to OUT/<issue-id>/.")
 @click.option("--html", "write_html", is_flag=True, default=None,
               help="Also write the HTML that was rendered, to look at in a browser.")
 @click.option("--strict", is_flag=True, default=None,
               help="Exit with 1 when the build reports any problem (warnings count).")
+@click.option("--force", is_flag=True, default=None,
+              help="Replace an archive PDF that exists with different bytes.")
 @click.pass_context
 @guarded
-def build(ctx: click.Context, issue_dir: Path, profile: str | None, out_dir: Path | None,
-          write_html: bool | None, strict: bool | None) -> None:
-    """Build ISSUE_DIR into a PDF: DIST/<issue-id>/<issue-id>-<profile>.pdf.
+def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_dir: Path | None,
+          write_html: bool | None, strict: bool | None, force: bool | None) -> None:
+    """Build ISSUE_DIR into PDFs: OUT/<issue-id>/<issue-id>-<profile>.pdf.
 
     Everything is checked before anything is rendered; bad input gives one
     line per problem (file:line: what is wrong (what to do)) and exit code 2.
     """
-    from .layout import load_layout
-    from .load import load_issue
-    from .pdf import build_pdf, check_output_dir
-    from .plan import plan_issue
-    from .profiles import PROFILES
+    from .build import build_edition
 
     console: Console = ctx.obj["console"]
-    started = time.perf_counter()
-    prof = PROFILES[profile or "print"]
+    names = _profile_names(profiles)
     out_root = out_dir or Path("dist")
-    console.start(5)
-    console.step(f"Reading {issue_dir}")
-    issue = load_issue(issue_dir)
-    console.findings(issue.warnings, os.getcwd())
-    layout = load_layout(issue.spec.layout, issue.root)
-    check_output_dir(out_root)
-    console.step(f"Planning {len(issue.articles)} articles, {len(issue.inframe)} Inframe "
-                 f"photos, {len(issue.ads)} ads")
-    plan = plan_issue(issue, layout, dpi=prof.dpi)
-    target = out_root / issue.id / f"{issue.id}-{prof.name}.pdf"
-    html_out = target.with_suffix(".html") if write_html else None
-    result = build_pdf(plan, prof, target, out_root / ".cache", html_out, console.step)
-    console.findings(result.findings, os.getcwd())
-    console.info(f"wrote {target}")
-    if result.html:
-        console.info(f"wrote {result.html}")
-    pad = f" (+{result.padded} house-ad pages to reach a multiple of 4)" if result.padded else ""
-    console.done(f"{result.pages} pages{pad}, {result.photos_prepared} photos prepared, "
-                 f"{result.photos_reused} reused, {time.perf_counter() - started:.1f} s")
-    if strict and result.findings:
+    any_findings = False
+    for name in names:
+        started = time.perf_counter()
+        console.start(5)
+        result = build_edition(issue_dir, name, out_root, html=bool(write_html),
+                               force=bool(force), step=console.step)
+        console.findings(result.findings, os.getcwd())
+        any_findings = any_findings or bool(result.findings)
+        console.info(f"wrote {result.pdf}")
+        if result.html:
+            console.info(f"wrote {result.html}")
+        pad = (f" (+{result.padded} house-ad pages to reach a multiple of 4)"
+               if result.padded else "")
+        size = result.pdf.stat().st_size / 1e6
+        console.done(f"{name}: {result.pages} pages{pad}, {size:.1f} MB, "
+                     f"{result.photos_prepared} photos prepared, {result.photos_reused} "
+                     f"reused, {time.perf_counter() - started:.1f} s")
+    if strict and any_findings:
         ctx.exit(EXIT_FINDINGS)
+
+
+def _profile_names(profiles: tuple[str, ...]) -> list[str]:
+    if not profiles:
+        return ["print"]
+    if "all" in profiles:
+        return list(PROFILE_NAMES)
+    return list(dict.fromkeys(profiles))
 
 
 @main.command()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import logging
-import mimetypes
 import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import fonts as _fonts  # noqa: F401  (must come before WeasyPrint loads fonts)
 from .errors import EditionError, Finding, Location, Severity
+from .fetch import SafeFetcher
 from .images import ImageRequest, PreparedImage, prepare_images
 from .layout import share_dir
 from .marks import add_crop_marks
@@ -24,8 +22,6 @@ from .plan import AdPage, Plan
 from .profiles import Profile
 from .publish import atomic_write_bytes, atomic_write_text
 from .render import render_html
-
-MAX_DATA_URL = 256 * 1024
 
 
 @dataclass
@@ -38,47 +34,6 @@ class BuildResult:
     padded: int = 0
     html: Path | None = None
     findings: list[Finding] = field(default_factory=list)
-
-
-class SafeFetcher(URLFetcher):
-    """WeasyPrint's only way to read a resource: files under the allowed folders, nothing else.
-
-    Every refusal is remembered as a finding; the resource simply does not reach the PDF.
-    """
-
-    def __init__(self, roots: list[Path]) -> None:
-        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
-        self.roots = [r.resolve() for r in roots]
-        self.refused: list[Finding] = []
-
-    def allowed(self, path: Path) -> bool:
-        real = path.resolve()
-        return real.is_file() and any(real.is_relative_to(r) for r in self.roots)
-
-    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        parsed = urlparse(url)
-        if parsed.scheme == "data" and len(url) <= MAX_DATA_URL:
-            return super().fetch(url, headers)
-        if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
-            path = Path(unquote(parsed.path))
-            if self.allowed(path):
-                real = path.resolve()
-                return URLFetcherResponse(real.as_uri(), real.read_bytes(),
-                                          {"Content-Type": _mime(real)})
-        self._refuse(url)
-        raise ValueError(f"refused: {url[:120]}")
-
-    def _refuse(self, url: str) -> None:
-        shown = url if len(url) < 120 else url[:117] + "..."
-        finding = Finding(f"refused to load '{shown}'", None,
-                          "only files inside the issue, the layout and assets/ can be used",
-                          "safety.fetch", Severity.WARNING)
-        if finding not in self.refused:
-            self.refused.append(finding)
-
-
-def _mime(path: Path) -> str:
-    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 class _Collect(logging.Handler):
@@ -130,7 +85,8 @@ def prepare_photos(plan: Plan, cache_dir: Path,
 
 def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
               html_out: Path | None = None,
-              step: Callable[[str], None] = lambda _: None) -> BuildResult:
+              step: Callable[[str], None] = lambda _: None, *,
+              force: bool = False) -> BuildResult:
     """Render `plan` to `out` (written atomically); returns what was done."""
     start = time.perf_counter()
     issue_root = plan.issue.root.resolve()

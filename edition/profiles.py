@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import EditionError, Finding
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -25,3 +27,13 @@ PROFILES: dict[str, Profile] = {
     "archive": Profile("archive", 300, 88, bleed=False, marks=False, cmyk=False,
                        pdf_variant="pdf/a-3b", pad_to=4),
 }
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called `name`, or one clear error listing the ones that exist."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise EditionError([Finding(f"unknown profile '{name}'", None,
+                                    f"use one of: {', '.join(PROFILES)}",
+                                    "usage.profile")]) from None

@@ -1,0 +1,54 @@
+"""The one way WeasyPrint may read a resource: files under the allowed folders, nothing else."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .errors import Finding, Severity
+
+MAX_DATA_URL = 256 * 1024
+
+
+class SafeFetcher(URLFetcher):
+    """WeasyPrint's only way to read a resource: files under the allowed folders, nothing else.
+
+    Every refusal is remembered as a finding; the resource simply does not reach the PDF.
+    """
+
+    def __init__(self, roots: list[Path]) -> None:
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+        self.roots = [r.resolve() for r in roots]
+        self.refused: list[Finding] = []
+
+    def allowed(self, path: Path) -> bool:
+        real = path.resolve()
+        return real.is_file() and any(real.is_relative_to(r) for r in self.roots)
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        parsed = urlparse(url)
+        if parsed.scheme == "data" and len(url) <= MAX_DATA_URL:
+            return super().fetch(url, headers)
+        if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
+            path = Path(unquote(parsed.path))
+            if self.allowed(path):
+                real = path.resolve()
+                return URLFetcherResponse(real.as_uri(), real.read_bytes(),
+                                          {"Content-Type": _mime(real)})
+        self._refuse(url)
+        raise ValueError(f"refused: {url[:120]}")
+
+    def _refuse(self, url: str) -> None:
+        shown = url if len(url) < 120 else url[:117] + "..."
+        finding = Finding(f"refused to load '{shown}'", None,
+                          "only files inside the issue, the layout and assets/ can be used",
+                          "safety.fetch", Severity.WARNING)
+        if finding not in self.refused:
+            self.refused.append(finding)
+
+
+def _mime(path: Path) -> str:
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
