@@ -32,9 +32,12 @@ def build_edition(issue_dir: Path, profile: str = "print", out_root: Path = Path
     check_output_dir(out_root)
     step(f"Planning {len(issue.articles)} articles, {len(issue.inframe)} Inframe "
          f"photos, {len(issue.ads)} ads")
-    plan = plan_issue(issue, layout, dpi=prof.dpi)
+    plan = plan_issue(issue, layout, dpi=prof.dpi, quality=prof.jpeg_quality, cmyk=prof.cmyk)
     target = output_path(out_root, issue.id, prof.name)
     html_out = target.with_suffix(".html") if html else None
     result = build_pdf(plan, prof, target, out_root / ".cache", html_out, step, force=force)
     result.findings[:0] = issue.warnings
+    from .meta import record_build  # OUT/<issue-id>/<issue-id>.json: catalogue and archive
+
+    record_build(issue, prof.name, result.pdf, result.pages, out_root)
     return result

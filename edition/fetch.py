@@ -11,6 +11,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .errors import Finding, Severity
 
 MAX_DATA_URL = 256 * 1024
+# Prepared photos are named by content, not by where the cache lives: WeasyPrint names
+# images after their URL, and the PDF must not change when the output folder does.
+PREPARED_SCHEME = "edition-photo"
 
 
 class SafeFetcher(URLFetcher):
@@ -23,6 +26,13 @@ class SafeFetcher(URLFetcher):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
         self.roots = [r.resolve() for r in roots]
         self.refused: list[Finding] = []
+        self.prepared: dict[str, Path] = {}  # edition-photo:<name> -> file in the cache
+
+    def add_prepared(self, path: Path) -> str:
+        """The URL under which a prepared photo is given to WeasyPrint."""
+        url = f"{PREPARED_SCHEME}:{path.name}"
+        self.prepared[url] = path
+        return url
 
     def allowed(self, path: Path) -> bool:
         real = path.resolve()
@@ -30,6 +40,9 @@ class SafeFetcher(URLFetcher):
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         parsed = urlparse(url)
+        if parsed.scheme == PREPARED_SCHEME and url in self.prepared:
+            return URLFetcherResponse(url, self.prepared[url].read_bytes(),
+                                      {"Content-Type": "image/jpeg"})
         if parsed.scheme == "data" and len(url) <= MAX_DATA_URL:
             return super().fetch(url, headers)
         if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageChops, ImageCms, ImageOps
 
 from .errors import EditionError, Finding, Location
 from .publish import atomic_write_bytes
@@ -32,6 +32,10 @@ class ImageRequest:
     dpi: int = 300
     crop: bool = True
     quality: int = 88
+    cmyk: bool = False  # separate for print through the bundled CMYK profile
+    # Darkening baked into the photo, as (edge, opacity at the edge, extent in mm, curve):
+    # type on a photo needs it, and a CSS gradient would be RGB in a CMYK edition.
+    shade: tuple[tuple[str, float, float, float], ...] = ()
 
     def target_px(self, src_w: int, src_h: int) -> tuple[int, int]:
         w = round(self.width_mm / MM_PER_INCH * self.dpi)
@@ -61,7 +65,8 @@ def _digest(path: Path) -> str:
 
 
 def cache_key(req: ImageRequest, content_hash: str) -> str:
-    raw = f"{CACHE_VERSION}|{content_hash}|{req.width_mm:.3f}|{req.height_mm:.3f}|{req.dpi}|{req.crop}|{req.quality}"
+    raw = (f"{CACHE_VERSION}|{content_hash}|{req.width_mm:.3f}|{req.height_mm:.3f}|{req.dpi}|"
+           f"{req.crop}|{req.quality}|{req.cmyk}|{req.shade}")
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -126,11 +131,54 @@ def prepare_one(req: ImageRequest, out_dir: Path, content_hash: str) -> Prepared
         img = ImageOps.fit(img, (tw, th), Image.Resampling.LANCZOS, centering=(0.5, 0.45))
     else:
         img = img.resize((tw, th), Image.Resampling.LANCZOS)
+    if req.shade:
+        img = apply_shade(img, req)
+    if req.cmyk:
+        img = to_cmyk(img)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=req.quality, optimize=True, progressive=False,
              dpi=(req.dpi, req.dpi), subsampling="4:2:0")
     atomic_write_bytes(out, buf.getvalue())
     return PreparedImage(out, tw, th, (sw, sh), _effective_dpi(req, sw, sh), False)
+
+
+def apply_shade(img: Image.Image, req: ImageRequest) -> Image.Image:
+    """Darken towards the given edges, as black laid over the photo at a falling opacity."""
+    w, h = img.size
+    keep = Image.new("L", (w, h), 255)
+    px_per_mm = h / req.height_mm
+    for edge, opacity, extent_mm, curve in req.shade:
+        extent = max(1, round(extent_mm * px_per_mm))
+        ramp = Image.new("L", (1, extent))
+        for y in range(extent):
+            t = y / extent  # 0 at the edge
+            ramp.putpixel((0, y), round(255 * (1 - opacity * (1 - t) ** curve)))
+        band = ramp.resize((w, extent))
+        if edge == "bottom":
+            band = band.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+        box = (0, 0) if edge == "top" else (0, h - extent)
+        region = keep.crop((*box, box[0] + w, box[1] + extent))
+        keep.paste(ImageChops.multiply(region, band), box)
+    black = Image.new("RGB", (w, h), 0)
+    return Image.composite(img, black, keep)
+
+
+def cmyk_profile_path() -> Path:
+    from .layout import share_dir
+
+    return share_dir("assets") / "icc" / "edition-fogra39.icc"
+
+
+_TO_CMYK: dict[str, ImageCms.ImageCmsTransform] = {}
+
+
+def to_cmyk(img: Image.Image) -> Image.Image:
+    """sRGB -> the printing condition's CMYK (perceptual, as photos are separated)."""
+    if "t" not in _TO_CMYK:
+        target = ImageCms.getOpenProfile(str(cmyk_profile_path()))
+        _TO_CMYK["t"] = ImageCms.buildTransform(
+            _SRGB, target, "RGB", "CMYK", ImageCms.Intent.PERCEPTUAL)
+    return ImageCms.applyTransform(img.convert("RGB"), _TO_CMYK["t"])
 
 
 def _load(img: Image.Image, path: Path) -> Image.Image:

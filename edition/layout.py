@@ -45,6 +45,9 @@ class PhotoSizes:
     figure_ratio: float = 0.68
     news_ratio: float = 0.62
     contents_thumb: float = 30
+    # Darkening baked into photos that carry type: (edge, opacity, extent mm, curve).
+    cover_shade: list[list[Any]] = field(default_factory=list)
+    inframe_shade: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -6,8 +6,6 @@ them and where the trimmer cannot see them; printers expect them outside the ble
 
 from __future__ import annotations
 
-import io
-
 import pikepdf
 
 MM = 72 / 25.4
@@ -16,9 +14,8 @@ MARK = 6   # mm, length of a crop mark
 GAP = 0.5  # mm between the bleed edge and a mark
 
 
-def add_crop_marks(data: bytes, bleed_mm: float) -> bytes:
+def draw_crop_marks(pdf: pikepdf.Pdf, bleed_mm: float) -> None:
     """Widen every page's MediaBox past the bleed and draw crop marks there."""
-    pdf = pikepdf.open(io.BytesIO(data))
     for page in pdf.pages:
         x0, y0, x1, y1 = (float(v) for v in page.obj.get("/TrimBox", page.mediabox))
         b = bleed_mm * MM
@@ -33,7 +30,7 @@ def add_crop_marks(data: bytes, bleed_mm: float) -> bytes:
         lines = []
         for x in (x0, x1):
             for y, sign in ((y0, -1), (y1, 1)):
-                lines.append((x, y + sign * start, x, y + sign * end))  # vertical, beyond top/bottom
+                lines.append((x, y + sign * start, x, y + sign * end))  # vertical
         for y in (y0, y1):
             for x, sign in ((x0, -1), (x1, 1)):
                 lines.append((x + sign * start, y, x + sign * end, y))  # horizontal, beyond sides
@@ -42,6 +39,3 @@ def add_crop_marks(data: bytes, bleed_mm: float) -> bytes:
         ops.append("Q")
         page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
         page.contents_add(pdf.make_stream(("\n".join(ops) + "\n").encode()), prepend=False)
-    buf = io.BytesIO()
-    pdf.save(buf, deterministic_id=True)
-    return buf.getvalue()

@@ -15,9 +15,9 @@ from weasyprint import HTML
 from . import fonts as _fonts  # noqa: F401  (must come before WeasyPrint loads fonts)
 from .errors import EditionError, Finding, Location, Severity
 from .fetch import SafeFetcher
+from .finish import Finish, finish_pdf, issue_sources
 from .images import ImageRequest, PreparedImage, prepare_images
 from .layout import share_dir
-from .marks import add_crop_marks
 from .plan import AdPage, Plan
 from .profiles import Profile
 from .publish import atomic_write_bytes, atomic_write_text
@@ -71,14 +71,14 @@ def _findings_from_log(records: list[logging.LogRecord]) -> list[Finding]:
     return out
 
 
-def prepare_photos(plan: Plan, cache_dir: Path,
+def prepare_photos(plan: Plan, cache_dir: Path, fetcher: SafeFetcher,
                    progress: Callable[[str], None] | None = None) -> tuple[int, int]:
     """Prepare every placed photo and give its slot the prepared file's URL."""
     slots = plan.slots
     requests: list[ImageRequest] = [s.request for s in slots]
     prepared: dict[ImageRequest, PreparedImage] = prepare_images(requests, cache_dir)
     for s in slots:
-        s.src = prepared[s.request].path.resolve().as_uri()
+        s.src = fetcher.add_prepared(prepared[s.request].path.resolve())
     reused = sum(1 for p in prepared.values() if p.reused)
     return len(prepared) - reused, reused
 
@@ -91,8 +91,8 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
     start = time.perf_counter()
     issue_root = plan.issue.root.resolve()
     step("Preparing photos")
-    made, reused = prepare_photos(plan, cache_dir / "images")
-    fetcher = SafeFetcher([issue_root, *plan.layout.folders, share_dir("assets"), cache_dir])
+    fetcher = SafeFetcher([issue_root, *plan.layout.folders, share_dir("assets")])
+    made, reused = prepare_photos(plan, cache_dir / "images", fetcher)
     step("Laying out pages")
     html = render_html(plan, profile)
     with weasyprint_warnings() as records:
@@ -106,9 +106,14 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
         data = document.copy(pages).write_pdf(
             pdf_identifier=f"{plan.issue.id}-{profile.name}".encode(),
             pdf_variant=profile.pdf_variant,
+            pdf_tags=profile.tagged,
         )
-    if profile.marks:
-        data = add_crop_marks(data, plan.layout.page.bleed)
+    data = finish_pdf(data, _finish(plan, profile))
+    if (out.exists() and profile.embed_sources and not force
+            and out.read_bytes() != data):
+        raise EditionError.single(
+                "an archive PDF with different content exists", out, None,
+                "use --force to replace it, or build into another --out", "output.archive-exists")
     atomic_write_bytes(out, data)
     html_path = None
     if html_out is not None:
@@ -117,6 +122,17 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
     findings = fetcher.refused + _findings_from_log(records)
     return BuildResult(out, len(pages), time.perf_counter() - start, made, reused, padded,
                        html_path, findings)
+
+
+def _finish(plan: Plan, profile: Profile) -> Finish:
+    spec = plan.issue.spec
+    sources = ()
+    if profile.embed_sources:
+        sources = issue_sources(plan.issue.root, [a.path for a in plan.issue.articles])
+    return Finish(plan.issue.id, profile.name, spec.number, spec.date.isoformat(),
+                  f"{spec.magazine} {spec.title}", spec.language,
+                  bleed_mm=plan.layout.page.bleed if profile.marks else None,
+                  print_intent=profile.cmyk, sources=sources)
 
 
 def _pad(plan: Plan, profile: Profile, fetcher: SafeFetcher, root: Path,

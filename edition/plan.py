@@ -41,7 +41,7 @@ class Insert:
     """Something set in the column flow between paragraphs."""
 
     kind: str  # "baca-juga", "pullquote", "sidebar", "quarter-ad", "figure"
-    slot: Slot | None = None
+    slot: Slot | None = None  # a figure's photo or a quarter ad's artwork
     ad: Ad | None = None
 
 
@@ -56,6 +56,8 @@ class ArticleSection:
     quarter_ad: Ad | None
     half_ad_page: int = 2  # which page of the article carries the half-page ad
     kind: str = "article"
+    half_art: Slot | None = None
+    opens_rubric: str | None = None  # the rubric's name on its first article (bookmarks)
 
     @property
     def anchor(self) -> str:
@@ -74,6 +76,7 @@ class AdPage:
     house: str | None = None
     role: str = "page"  # "inside-front", "inside-back", "back-cover", "pad", "page"
     kind: str = "ad"
+    art: Slot | None = None  # the ad's artwork, prepared like a photo
 
 
 @dataclass
@@ -142,13 +145,14 @@ class Plan:
             match s:
                 case CoverSection(photo=p) if p:
                     out.append(p)
+                case AdPage(art=art) if art:
+                    out.append(art)
                 case ContentsSection(thumbs=thumbs):
                     out.extend(t for t, _ in thumbs)
                 case NewsSection(items=items):
                     out.extend(i.photo for i in items if i.photo)
-                case ArticleSection(lead=lead, items=items):
-                    if lead:
-                        out.append(lead)
+                case ArticleSection(lead=lead, items=items, half_art=half):
+                    out.extend(s for s in (lead, half) if s)
                     out.extend(i.slot for i in items if isinstance(i, Insert) and i.slot)
                 case InframeSection(pages=pages):
                     out.extend(p for page in pages for p in page.photos)
@@ -173,22 +177,34 @@ class Plan:
 WORDS_FULL_PAGE = 1050
 INFRAME_GAP = 3  # mm between two photos on one page
 WORDS_OPENER_PAGE = 420
+HALF_AD_HEIGHT = 128  # mm, the artwork of a half-page ad (the full text width)
+QUARTER_AD_HEIGHT = 120  # mm, the box a quarter-page ad's artwork fits in (one column)
 
 
-def plan_issue(issue: Issue, layout: Layout, dpi: int = 300) -> Plan:
-    """Decide what goes on which pages, in order; no rendering happens here."""
+def plan_issue(issue: Issue, layout: Layout, dpi: int = 300, *, quality: int = 88,
+               cmyk: bool = False) -> Plan:
+    """Decide what goes on which pages, in order; no rendering happens here.
+
+    `dpi`, `quality` and `cmyk` say how the photos are to be prepared for the profile.
+    """
     plan = Plan(issue, layout, dpi)
     spec = issue.spec
     page = layout.page
     full_bleed = (page.width + 2 * page.bleed, page.height + 2 * page.bleed)
 
     def slot(photo: Photo | Path, w: float, h: float, caption: str | None = None,
-             credit: str | None = None, crop: bool = True) -> Slot:
+             credit: str | None = None, crop: bool = True,
+             shade: tuple[tuple[str, float, float, float], ...] = ()) -> Slot:
         path = photo.path if isinstance(photo, Photo) else photo
         if isinstance(photo, Photo):
             caption = caption or photo.caption
             credit = credit or photo.credit
-        return Slot(ImageRequest(path, round(w, 2), round(h, 2), dpi, crop), caption, credit)
+        return Slot(ImageRequest(path, round(w, 2), round(h, 2), dpi, crop, quality, cmyk,
+                                 shade), caption, credit)
+
+    def ad_page(ad: Ad | None, **kw: str | None) -> AdPage:
+        art = slot(ad.path, *full_bleed, caption=_ad_alt(ad)) if ad else None
+        return AdPage(ad=ad, art=art, **kw)  # type: ignore[arg-type]
 
     ads_after: dict[str, list[Ad]] = {}
     slot_ads: dict[str, Ad] = {}
@@ -209,11 +225,13 @@ def plan_issue(issue: Issue, layout: Layout, dpi: int = 300) -> Plan:
     lines = [a for s in (cover_spec.lines if cover_spec else []) if (a := issue.article(s))]
     if not lines:
         lines = [a for a in issue.articles if a is not lead][:3]
+    cover_shade = tuple(tuple(s) for s in layout.photos.cover_shade)
     plan.sections.append(CoverSection(
-        slot(issue.cover, *full_bleed) if issue.cover else None, lead, lines))
-    plan.sections.append(AdPage(ad=slot_ads.get("inside-front"),
-                                house=None if "inside-front" in slot_ads else "subscribe",
-                                role="inside-front"))
+        slot(issue.cover, *full_bleed, shade=cover_shade) if issue.cover else None,
+        lead, lines))
+    plan.sections.append(ad_page(slot_ads.get("inside-front"),
+                                 house=None if "inside-front" in slot_ads else "subscribe",
+                                 role="inside-front"))
 
     # Contents, then the sections in the issue's order.
     contents = ContentsSection([], [])
@@ -247,23 +265,25 @@ def plan_issue(issue: Issue, layout: Layout, dpi: int = 300) -> Plan:
             number += 1
             section = _article(issue, layout, article, number, on_article.get(article.slug, {}),
                                slot)
+            if not entries:
+                section.opens_rubric = name
             plan.sections.append(section)
             entries.append(ContentsEntry(article.title, section.anchor, article.meta.dek))
             if article.lead and len(contents.thumbs) < 3:
                 contents.thumbs.append((slot(article.lead, thumb_w,
                                              layout.photos.contents_thumb), section.anchor))
             for ad in ads_after.get(article.slug, []):
-                plan.sections.append(AdPage(ad=ad))
+                plan.sections.append(ad_page(ad))
         if entries:
             contents.groups.append((name, entries))
     # Keep the fixed rubrics after the news rubrics in the contents, as readers expect.
     contents.groups.sort(key=lambda g: g[0] == "Rubrik Tetap")
 
     if "inside-back" in slot_ads:
-        plan.sections.append(AdPage(ad=slot_ads["inside-back"], role="inside-back"))
-    plan.sections.append(AdPage(ad=slot_ads.get("back-cover"),
-                                house=None if "back-cover" in slot_ads else "next",
-                                role="back-cover"))
+        plan.sections.append(ad_page(slot_ads["inside-back"], role="inside-back"))
+    plan.sections.append(ad_page(slot_ads.get("back-cover"),
+                                 house=None if "back-cover" in slot_ads else "next",
+                                 role="back-cover"))
     return plan
 
 
@@ -294,7 +314,8 @@ def _inframe(issue: Issue, layout: Layout, slot) -> InframeSection:
         sw, sh = source_size(photo.path)
         portrait = sh > sw
         if i == 0 or portrait:
-            pages.append(InframePage([slot(photo, w, full_h)], first=i == 0))
+            shade = tuple(tuple(s) for s in layout.photos.inframe_shade) if i == 0 else ()
+            pages.append(InframePage([slot(photo, w, full_h, shade=shade)], first=i == 0))
             continue
         pending.append(photo)
         if len(pending) == 2:
@@ -351,7 +372,9 @@ def _article(issue: Issue, layout: Layout, article: Article, number: int,
     if related:
         insert_at(0.0, Insert("baca-juga"), min_words=min(160, total // 4))
     if ads.get("quarter"):
-        insert_at(0.45, Insert("quarter-ad", ad=ads["quarter"]))
+        art = slot(ads["quarter"].path, layout.column_width, QUARTER_AD_HEIGHT,
+                   caption=_ad_alt(ads["quarter"]), crop=False)
+        insert_at(0.45, Insert("quarter-ad", slot=art, ad=ads["quarter"]))
     if article.meta.pullquote:
         insert_at(0.6, Insert("pullquote"))
     if article.meta.sidebar:
@@ -360,5 +383,14 @@ def _article(issue: Issue, layout: Layout, article: Article, number: int,
     if article.lead:
         lead = slot(article.lead, layout.text_width, layout.photos.lead)
     pages_estimate = 1 if total <= WORDS_OPENER_PAGE else 2
+    half_art = None
+    if ads.get("half"):
+        half_art = slot(ads["half"].path, layout.text_width, HALF_AD_HEIGHT,
+                        caption=_ad_alt(ads["half"]))
     return ArticleSection(article, number, lead, items, related, ads.get("half"),
-                          ads.get("quarter"), half_ad_page=min(2, pages_estimate))
+                          ads.get("quarter"), half_ad_page=min(2, pages_estimate),
+                          half_art=half_art)
+
+
+def _ad_alt(ad: Ad) -> str:
+    return f"Iklan {ad.spec.advertiser}" if ad.spec.advertiser else "Iklan"

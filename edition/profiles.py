@@ -17,15 +17,21 @@ class Profile:
     cmyk: bool
     pdf_variant: str | None
     pad_to: int  # page count multiple
+    tagged: bool = False  # structure tags for accessibility (screen readers, reflow)
+    embed_sources: bool = False  # issue.toml and the articles inside the PDF
+    reproducible: bool = True  # same sources -> same bytes
 
 
 PROFILES: dict[str, Profile] = {
+    # The printer: PDF/X-4, CMYK through the bundled FOGRA39 profile, bleed and marks.
     "print": Profile("print", 300, 88, bleed=True, marks=True, cmyk=True,
-                     pdf_variant=None, pad_to=4),
+                     pdf_variant="pdf/x-4", pad_to=4),
+    # Subscribers: small, RGB, tagged (PDF/UA-1), bookmarks and live links.
     "screen": Profile("screen", 150, 80, bleed=False, marks=False, cmyk=False,
-                      pdf_variant=None, pad_to=1),
+                      pdf_variant="pdf/ua-1", pad_to=1, tagged=True),
+    # Archivists: PDF/A-3b (sRGB output intent) with the sources embedded.
     "archive": Profile("archive", 300, 88, bleed=False, marks=False, cmyk=False,
-                       pdf_variant="pdf/a-3b", pad_to=4),
+                       pdf_variant="pdf/a-3b", pad_to=4, embed_sources=True),
 }
 
 

@@ -9,19 +9,22 @@ from markupsafe import Markup
 
 from . import text
 from .errors import EditionError
+from .images import cmyk_profile_path
 from .layout import share_dir
-from .plan import ArticleSection, Plan
+from .plan import HALF_AD_HEIGHT, ArticleSection, Plan
 from .profiles import Profile
 
-HALF_AD_HEIGHT = 128  # mm, artwork; plus its label above
+SCRIM_OPACITY = 0.62  # black behind type set on a photo
 
 
-def css_color(cmyk: list[float], profile: Profile) -> str:
+def css_color(cmyk: list[float], profile: Profile, alpha: float = 1.0) -> str:
+    """A layout colour (CMYK percentages) as CSS: device-cmyk() for print, rgb() otherwise."""
     c, m, y, k = (v / 100 for v in cmyk)
+    a = f" / {alpha:.3g}" if alpha < 1 else ""
     if profile.cmyk:
-        return f"device-cmyk({c:.3g} {m:.3g} {y:.3g} {k:.3g})"
+        return f"device-cmyk({c:.3g} {m:.3g} {y:.3g} {k:.3g}{a})"
     r, g, b = (round(255 * (1 - v) * (1 - k)) for v in (c, m, y))
-    return f"rgb({r} {g} {b})"
+    return f"rgb({r} {g} {b}{a})"
 
 
 def generated_css(plan: Plan, profile: Profile) -> str:
@@ -30,6 +33,10 @@ def generated_css(plan: Plan, profile: Profile) -> str:
     page = layout.page
     fonts = share_dir("assets") / "fonts"
     out = []
+    if profile.cmyk:
+        # Declaring the CMYK space gives the PDF/X output intent and ICC-based CMYK colours.
+        out.append(f'@color-profile device-cmyk {{ src: url("{cmyk_profile_path().as_uri()}"); '
+                   f"components: c, m, y, k; }}")
     for font in layout.fonts:
         for key, file in font["files"].items():
             weight = key.rstrip("i")
@@ -40,9 +47,11 @@ def generated_css(plan: Plan, profile: Profile) -> str:
     out.append(":root {")
     for name, value in layout.colors.items():
         out.append(f"  --{name}: {css_color(value, profile)};")
+    out.append(f"  --scrim: {css_color([0, 0, 0, 100], profile, SCRIM_OPACITY)};")
     out.append("}")
     for rubric, value in layout.accents.items():
-        out.append(f'[data-rubric="{_css_string(rubric)}"] {{ --accent: {css_color(value, profile)}; }}')
+        out.append(f'[data-rubric="{_css_string(rubric)}"] '
+                   f"{{ --accent: {css_color(value, profile)}; }}")
     bleed = f"{page.bleed}mm" if profile.bleed else "0"
     # Crop marks are added after rendering, outside the bleed (see marks.py).
     out.append(f"@page {{ size: {page.width}mm {page.height}mm; bleed: {bleed}; }}")
@@ -58,7 +67,8 @@ def generated_css(plan: Plan, profile: Profile) -> str:
             out.append(
                 f"@page :nth({s.half_ad_page} of {s.page_name}) {{ margin-bottom: "
                 f"{page.bottom + HALF_AD_HEIGHT + 12}mm; "
-                f"@bottom-center {{ content: element(halfad{s.number}); width: {layout.text_width}mm; "
+                f"@bottom-center {{ content: element(halfad{s.number}); "
+                f"width: {layout.text_width}mm; "
                 f"vertical-align: top; padding-top: 12mm; }} "
                 f"@bottom-left {{ vertical-align: bottom; padding-bottom: 9mm; }} "
                 f"@bottom-right {{ vertical-align: bottom; padding-bottom: 9mm; }} }}")

@@ -88,13 +88,19 @@ def test_every_font_embedded_and_bundled(built):
 
 
 def _start_pages(pdf: Path, issue) -> dict[str, int]:
-    """1-based page where each article's headline is, from the PDF's outline (h1 bookmarks)."""
+    """1-based page where each article's headline is, from the PDF's outline (the articles
+    are bookmarked under their rubrics)."""
     reader = PdfReader(pdf)
     out = {}
-    for item in reader.outline:
-        if isinstance(item, list):
-            continue
-        out[" ".join(str(item.title).split())] = reader.get_destination_page_number(item) + 1
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+                continue
+            out[" ".join(str(item.title).split())] = reader.get_destination_page_number(item) + 1
+
+    walk(reader.outline)
     return {a.slug: out[a.title] for a in issue.articles}
 
 
