@@ -7,8 +7,10 @@ from pathlib import Path
 
 from .layout import load_layout
 from .load import load_issue
+from .lock import output_lock
 from .pdf import BuildResult, build_pdf, check_output_dir
 from .plan import plan_issue
+from .preflight import check_pdf, check_sources
 from .profiles import get_profile
 
 
@@ -35,7 +37,11 @@ def build_edition(issue_dir: Path, profile: str = "print", out_root: Path = Path
     plan = plan_issue(issue, layout, dpi=prof.dpi, quality=prof.jpeg_quality, cmyk=prof.cmyk)
     target = output_path(out_root, issue.id, prof.name)
     html_out = target.with_suffix(".html") if html else None
-    result = build_pdf(plan, prof, target, out_root / ".cache", html_out, step, force=force)
+    # A second build of this PDF waits here (and says so) rather than writing over it.
+    with output_lock(target, step, also=[target.with_suffix(".html")]):
+        result = build_pdf(plan, prof, target, out_root / ".cache", html_out, step, force=force)
+        step("Preflight")
+        result.preflight = check_sources(plan, prof) + check_pdf(target, plan, prof)
     result.findings[:0] = issue.warnings
     from .meta import record_build  # OUT/<issue-id>/<issue-id>.json: catalogue and archive
 

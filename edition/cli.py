@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 import platform
 import sys
@@ -132,20 +133,28 @@ def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_di
     any_findings = False
     for name in names:
         started = time.perf_counter()
-        console.start(5)
+        console.start(6)
         result = build_edition(issue_dir, name, out_root, html=bool(write_html),
                                force=bool(force), step=console.step)
-        console.findings(result.findings, os.getcwd())
-        any_findings = any_findings or bool(result.findings)
+        preflight = result.preflight
+        if strict:
+            preflight = [f.promoted() for f in preflight]
+        console.findings([*result.findings, *preflight], os.getcwd())
+        any_findings = any_findings or bool(result.findings) or any(
+            f.severity == Severity.ERROR for f in preflight)
         console.info(f"wrote {result.pdf}")
         if result.html:
             console.info(f"wrote {result.html}")
         pad = (f" (+{result.padded} house-ad pages to reach a multiple of 4)"
                if result.padded else "")
         size = result.pdf.stat().st_size / 1e6
+        errors = sum(f.severity == Severity.ERROR for f in preflight)
+        warnings = sum(f.severity == Severity.WARNING for f in preflight)
         console.done(f"{name}: {result.pages} pages{pad}, {size:.1f} MB, "
                      f"{result.photos_prepared} photos prepared, {result.photos_reused} "
-                     f"reused, {time.perf_counter() - started:.1f} s")
+                     f"reused, {time.perf_counter() - started:.1f} s; preflight: "
+                     f"{errors} error{'s' * (errors != 1)}, {warnings} "
+                     f"warning{'s' * (warnings != 1)}")
     if strict and any_findings:
         ctx.exit(EXIT_FINDINGS)
 
@@ -179,19 +188,76 @@ def new(ctx: click.Context, issue_dir: Path, number: int, date: dt.datetime) -> 
 
 @main.command()
 @click.argument("issue_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--profile", "profiles", type=click.Choice([*PROFILE_NAMES, "all"]),
+              multiple=True, help="Which edition's rules to check against (default print).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the built PDFs are (default: dist/).")
+@click.option("--strict", is_flag=True, help="Count warnings as errors; exit 1 when there "
+              "is any.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="text: a report to read; json: stable keys for scripts.")
 @click.pass_context
 @guarded
-def check(ctx: click.Context, issue_dir: Path) -> None:
-    """Check ISSUE_DIR without building: every problem of the sources, one line each."""
-    from .layout import load_layout
-    from .load import load_issue
+def check(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_dir: Path | None,
+          strict: bool, fmt: str) -> None:
+    """Preflight ISSUE_DIR: its sources, and the built PDF when there is one.
 
-    issue = load_issue(issue_dir)
-    load_layout(issue.spec.layout, issue.root)
+    Each problem is one line with its severity, file, page and what to do:
+    photos below the edition's resolution, missing captions and credits, ad
+    artwork of the wrong shape; in the PDF, fonts, colour spaces, boxes,
+    output intent, safety margins, bleed, page count, empty pages, embedded
+    sources, tags. Exit 0 clean, 1 errors (with --strict), 2 bad input.
+    """
+    from .preflight import preflight_issue
+
     console: Console = ctx.obj["console"]
-    console.findings(issue.warnings, os.getcwd())
-    console.done(f"{issue_dir}: {len(issue.articles)} articles, {len(issue.inframe)} Inframe "
-                 f"photos, {len(issue.ads)} ads; no errors")
+    out_root = out_dir or Path("dist")
+    try:
+        reports = [preflight_issue(issue_dir, name, out_root)
+                   for name in _profile_names(profiles)]
+    except EditionError as exc:
+        if fmt != "json":
+            raise
+        click.echo(json.dumps({"issue": str(issue_dir), "status": "bad-input",
+                               "findings": [f.as_dict() for f in exc.findings]},
+                              ensure_ascii=False, indent=2))
+        ctx.exit(EXIT_BAD_INPUT)
+    failed = False
+    for report in reports:
+        findings = report.findings
+        if strict:
+            findings = [f.promoted() for f in findings]
+        report.findings = findings
+        failed = failed or any(f.severity == Severity.ERROR for f in findings)
+    if fmt == "json":
+        click.echo(json.dumps({"issue": str(issue_dir), "status": "findings" if failed else "ok",
+                               "profiles": [r.as_dict() for r in reports]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            _print_report(console, report)
+    if strict and failed:
+        ctx.exit(EXIT_FINDINGS)
+
+
+def _print_report(console: Console, report: Any) -> None:
+    click.echo(f"Preflight of {report.issue_dir} for {report.profile} ({report.standard})")
+    click.echo(f"  Sources: {report.sources}")
+    if report.pdf:
+        click.echo(f"  PDF: {report.pdf} ({report.pages} pages)")
+    ordered = sorted(report.findings, key=lambda f: (f.severity != Severity.ERROR,
+                                                     f.severity != Severity.WARNING,
+                                                     f.page or 0))
+    console.findings(ordered, os.getcwd())
+    errors = sum(f.severity == Severity.ERROR for f in report.findings)
+    warnings = sum(f.severity == Severity.WARNING for f in report.findings)
+    verdict = ("ready" if not errors else "not ready") + f" for {report.audience}"
+    summary = f"{report.profile}: {errors} error{'s' * (errors != 1)}, {warnings} " \
+              f"warning{'s' * (warnings != 1)}: {verdict}"
+    if errors:
+        click.echo(summary)
+    else:
+        console.done(summary)
 
 
 @main.command()
@@ -224,6 +290,152 @@ def collect(ctx: click.Context, sources: tuple[str, ...], issue_dir: Path, rubri
             console.info(f"  stripped {s}")
     console.done(f"{len(articles)} article{'s' if len(articles) != 1 else ''} added to "
                  f"{issue_dir}")
+
+
+def _relative(line: str) -> str:
+    cwd = os.getcwd() + os.sep
+    return line.replace(cwd, "")
+
+
+@main.command()
+@click.argument("issues_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("issue_ids", nargs=-1)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Where the PDFs go: OUT/<issue-id>/<issue-id>-<profile>.pdf.")
+@click.option("--profile", "profiles", type=click.Choice([*PROFILE_NAMES, "all"]),
+              multiple=True, help="Which editions to make (repeatable; default all).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes of the embedded cluster (default: one per core).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Send the jobs to a running Dask scheduler (tcp://host:8786) instead; "
+              "its workers must see ISSUES_DIR and OUT at the same paths.")
+@click.option("--force", is_flag=True, help="Rebuild issues whose inputs have not changed.")
+@click.option("--verify", is_flag=True, help="Write nothing: rebuild each archive PDF in a "
+              "temporary folder and compare its bytes with the one in OUT (exit 1 if any "
+              "differs).")
+@click.pass_context
+@guarded
+def archive(ctx: click.Context, issues_dir: Path, issue_ids: tuple[str, ...], out_dir: Path,
+            profiles: tuple[str, ...], workers: int | None, scheduler: str | None,
+            force: bool, verify: bool) -> None:
+    """Build every issue folder of ISSUES_DIR (or only ISSUE_ID...) in each profile.
+
+    Each (issue, profile) is a job on Dask distributed: an embedded cluster by
+    default, or the one at --scheduler. A failing issue is reported and the
+    others go on. An issue whose inputs and PDFs are unchanged since its last
+    build is skipped (--force rebuilds it). Exit codes: 0 all done; 1 --verify
+    found a PDF that differs; 2 an issue had bad input; 3 an internal error.
+    """
+    from .archive import (
+        BAD_INPUT,
+        BUILT,
+        DIFFERS,
+        IDENTICAL,
+        INTERNAL,
+        MISSING,
+        SKIPPED,
+        Progress,
+        archive_issues,
+        find_issues,
+    )
+
+    console: Console = ctx.obj["console"]
+    if verify and profiles and set(profiles) - {"archive", "all"}:
+        raise click.UsageError("--verify rebuilds the archive profile; leave out --profile")
+    names = ["archive"] if verify else (list(PROFILE_NAMES) if not profiles or "all" in profiles
+                                        else list(dict.fromkeys(profiles)))
+    dirs = find_issues(issues_dir, issue_ids)
+    err = console.color is not False
+
+    def started(jobs: int, n: int) -> None:
+        verb = "verifying" if verify else "building"
+        console.info(f"{verb} {jobs} job{'s' if jobs != 1 else ''} on {n} worker"
+                     f"{'s' if n != 1 else ''}" + (f" at {scheduler}" if scheduler else ""))
+
+    def report(p: Progress) -> None:
+        o = p.outcome
+        head = f"[{p.done}/{p.total}] {o.job.label}: "
+        if o.status == BUILT:
+            warn = f", {len(o.lines)} warning{'s' if len(o.lines) != 1 else ''}" \
+                if o.lines else ""
+            console.info(f"{head}built, {o.pages} pages, {o.bytes / 1e6:.1f} MB{warn}, "
+                         f"{o.seconds:.1f} s")
+        elif o.status == SKIPPED:
+            console.info(f"{head}skipped, {o.lines[0]} (--force rebuilds it)")
+        elif o.status == IDENTICAL:
+            console.info(f"{head}identical ({o.pages} pages, {o.bytes} bytes, "
+                         f"{o.seconds:.1f} s)")
+        else:
+            what = {BAD_INPUT: "bad input", INTERNAL: "internal error",
+                    DIFFERS: "differs from the rebuilt PDF", MISSING: "missing"}[o.status]
+            click.echo(click.style(f"{head}{what}", fg="red", bold=True) if err
+                       else f"{head}{what}", err=True, color=console.color)
+        lines = o.lines if o.status not in (BUILT, SKIPPED) else \
+            (o.lines if o.status == BUILT and console.verbosity > 0 else [])
+        for line in lines:
+            click.echo(f"  {_relative(line)}", err=True, color=console.color)
+        if o.status == INTERNAL and ctx.obj.get("debug") and o.detail:
+            click.echo(o.detail, err=True)
+        if p.in_work and console.verbosity >= 0:
+            console.info(f"      in work: {', '.join(p.in_work)}")
+
+    summary = archive_issues(dirs, names, out_dir, workers=workers, scheduler=scheduler,
+                             force=force, verify=verify, progress=report, started=started)
+    parts = [f"{summary.count(s)} {label}" for s, label in
+             ((BUILT, "built"), (SKIPPED, "skipped"), (IDENTICAL, "identical"),
+              (DIFFERS, "differ"), (MISSING, "missing"), (BAD_INPUT, "bad input"),
+              (INTERNAL, "internal errors")) if summary.count(s)]
+    text = f"{len(dirs)} issue{'s' if len(dirs) != 1 else ''}: {', '.join(parts)} " \
+           f"in {summary.seconds:.1f} s"
+    if summary.exit_code:
+        click.echo(text, err=True)
+        ctx.exit(summary.exit_code)
+    console.done(text)
+
+
+@main.command()
+@click.argument("dist", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where DIST is published (https://example.org/edisi/): makes the OPDS "
+              "feed's and the pages' canonical links absolute.")
+@click.pass_context
+@guarded
+def catalog(ctx: click.Context, dist: Path, base_url: str | None) -> None:
+    """Write the back-issue catalogue into DIST: index.html, a page per issue, opds.xml.
+
+    Reads the <issue-id>/<issue-id>.json that every build writes; covers are
+    rendered from each issue's PDF. Links are relative, so the folder works
+    from disk or from any web path.
+    """
+    from .catalog import write_catalog
+
+    console: Console = ctx.obj["console"]
+    result = write_catalog(dist, base_url=base_url)
+    for f in result.written:
+        console.info(f"wrote {f}")
+    latest = f"; latest {result.latest}" if result.latest else ""
+    console.done(f"catalogue of {result.issues} issue{'s' if result.issues != 1 else ''}"
+                 f"{latest}: {dist / 'index.html'}")
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The subscriber's name.")
+@click.option("--id", "sub_id", required=True, help="The subscription or order id.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The stamped copy (never the input itself).")
+@click.pass_context
+@guarded
+def stamp(ctx: click.Context, pdf: Path, name: str, sub_id: str, out_file: Path) -> None:
+    """Copy a screen PDF licensed to one subscriber: "Dilisensikan untuk NAME · ID" at the
+    foot of every page, and NAME and ID in its metadata. The original is not touched."""
+    from .stamp import stamp_pdf
+
+    console: Console = ctx.obj["console"]
+    started = time.perf_counter()
+    result = stamp_pdf(pdf, out_file, name=name, licence_id=sub_id)
+    console.done(f"wrote {result.path}: {result.pages} pages stamped "
+                 f"\"{result.text}\", {time.perf_counter() - started:.2f} s")
 
 
 def run() -> None:  # pragma: no cover - console script entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,12 +34,30 @@ class Finding:
     hint: str | None = None
     code: str = "input"
     severity: Severity = Severity.ERROR
-    page: int | None = None
+    page: int | None = None  # 1-based page of the built PDF, for preflight findings
+    obj: str | None = None  # what on the page: a photo's file name, a font, ...
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
+        page = f"page {self.page}: " if self.page else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{self.severity.value}: {self.message}{hint} [{self.code}]"
+        return f"{where}{page}{self.severity.value}: {self.message}{hint} [{self.code}]"
+
+    def promoted(self) -> Finding:
+        """The same finding as an error (`--strict`); information stays information."""
+        if self.severity != Severity.WARNING:
+            return self
+        return dataclasses.replace(self, severity=Severity.ERROR)
+
+    def as_dict(self) -> dict[str, object]:
+        """Stable keys for `--format json`."""
+        return {
+            "severity": self.severity.value, "code": self.code, "message": self.message,
+            "hint": self.hint,
+            "file": str(self.location.path) if self.location else None,
+            "line": self.location.line if self.location else None,
+            "page": self.page, "object": self.obj,
+        }
 
 
 @dataclass

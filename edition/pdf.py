@@ -33,7 +33,8 @@ class BuildResult:
     photos_reused: int = 0
     padded: int = 0
     html: Path | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # from reading and rendering
+    preflight: list[Finding] = field(default_factory=list)  # from checking the result
 
 
 class _Collect(logging.Handler):

@@ -83,9 +83,13 @@ def test_new_refuses_a_folder_in_use(make_issue):
     assert "folder already exists and is not empty" in result.output
 
 
-def test_check_reports_clean_issue(make_issue):
-    result = invoke(["check", make_issue()])
-    assert "3 articles" in result.output and "no errors" in result.output
+def test_check_reports_sources_and_unbuilt_pdf(make_issue, tmp_path: Path):
+    result = invoke(["-v", "check", make_issue(), "--out", tmp_path / "dist"])
+    assert "3 articles, 2 Inframe photos, 2 ads" in result.output
+    assert "not built yet" in result.output
+    # The fixture's photos are small on purpose: too coarse for print, named one by one.
+    assert result.output.count("[photo.low-resolution]") == 7
+    assert "not ready for the printer" in result.output
 
 
 def test_missing_font_is_a_clear_error(make_issue, tmp_path: Path, monkeypatch):
