@@ -21,7 +21,8 @@ def output_path(out_root: Path, issue_id: str, profile: str) -> Path:
 
 def build_edition(issue_dir: Path, profile: str = "print", out_root: Path = Path("dist"), *,
                   html: bool = False, force: bool = False,
-                  step: Callable[[str], None] = lambda _: None) -> BuildResult:
+                  step: Callable[[str], None] = lambda _: None, single_pass: bool = False,
+                  workers: int | None = None) -> BuildResult:
     """Check, plan and render `issue_dir` for `profile` into `out_root`.
 
     Raises EditionError (bad input) before anything is written. The issue's own
@@ -39,7 +40,8 @@ def build_edition(issue_dir: Path, profile: str = "print", out_root: Path = Path
     html_out = target.with_suffix(".html") if html else None
     # A second build of this PDF waits here (and says so) rather than writing over it.
     with output_lock(target, step, also=[target.with_suffix(".html")]):
-        result = build_pdf(plan, prof, target, out_root / ".cache", html_out, step, force=force)
+        result = build_pdf(plan, prof, target, out_root / ".cache", html_out, step, force=force,
+                           single_pass=single_pass, workers=workers)
         step("Preflight")
         result.preflight = check_sources(plan, prof) + check_pdf(target, plan, prof)
     result.findings[:0] = issue.warnings

@@ -116,10 +116,16 @@ PROFILE_NAMES = ("print", "screen", "archive")
               help="Exit with 1 when the build reports any problem (warnings count).")
 @click.option("--force", is_flag=True, default=None,
               help="Replace an archive PDF that exists with different bytes.")
+@click.option("--single-pass", is_flag=True, default=None,
+              help="Lay out the edition as one document instead of section by section "
+              "(slower, nothing cached; the screen edition, being tagged, always is).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes laying out sections at once (default: the machine's cores).")
 @click.pass_context
 @guarded
 def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_dir: Path | None,
-          write_html: bool | None, strict: bool | None, force: bool | None) -> None:
+          write_html: bool | None, strict: bool | None, force: bool | None,
+          single_pass: bool | None, workers: int | None) -> None:
     """Build ISSUE_DIR into PDFs: OUT/<issue-id>/<issue-id>-<profile>.pdf.
 
     Everything is checked before anything is rendered; bad input gives one
@@ -135,7 +141,8 @@ def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_di
         started = time.perf_counter()
         console.start(6)
         result = build_edition(issue_dir, name, out_root, html=bool(write_html),
-                               force=bool(force), step=console.step)
+                               force=bool(force), step=console.step,
+                               single_pass=bool(single_pass), workers=workers)
         preflight = result.preflight
         if strict:
             preflight = [f.promoted() for f in preflight]
@@ -150,9 +157,16 @@ def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_di
         size = result.pdf.stat().st_size / 1e6
         errors = sum(f.severity == Severity.ERROR for f in preflight)
         warnings = sum(f.severity == Severity.WARNING for f in preflight)
+        sections = ""
+        if result.sections_rendered or result.sections_reused:
+            sections = (f"{result.sections_rendered} sections laid out, "
+                        f"{result.sections_reused} reused, ")
+        if result.sections_moved:
+            console.info(f"moved by a change of length and laid out again: "
+                         f"{', '.join(result.sections_moved)}")
         console.done(f"{name}: {result.pages} pages{pad}, {size:.1f} MB, "
                      f"{result.photos_prepared} photos prepared, {result.photos_reused} "
-                     f"reused, {time.perf_counter() - started:.1f} s; preflight: "
+                     f"reused, {sections}{time.perf_counter() - started:.1f} s; preflight: "
                      f"{errors} error{'s' * (errors != 1)}, {warnings} "
                      f"warning{'s' * (warnings != 1)}")
     if strict and any_findings:
@@ -383,8 +397,8 @@ def archive(ctx: click.Context, issues_dir: Path, issue_ids: tuple[str, ...], ou
                              force=force, verify=verify, progress=report, started=started)
     parts = [f"{summary.count(s)} {label}" for s, label in
              ((BUILT, "built"), (SKIPPED, "skipped"), (IDENTICAL, "identical"),
-              (DIFFERS, "differ"), (MISSING, "missing"), (BAD_INPUT, "bad input"),
-              (INTERNAL, "internal errors")) if summary.count(s)]
+              (DIFFERS, "different"), (MISSING, "missing"), (BAD_INPUT, "bad input"),
+              (INTERNAL, "internal error")) if summary.count(s)]
     text = f"{len(dirs)} issue{'s' if len(dirs) != 1 else ''}: {', '.join(parts)} " \
            f"in {summary.seconds:.1f} s"
     if summary.exit_code:
@@ -411,6 +425,9 @@ def catalog(ctx: click.Context, dist: Path, base_url: str | None) -> None:
 
     console: Console = ctx.obj["console"]
     result = write_catalog(dist, base_url=base_url)
+    for f in result.skipped:
+        click.echo(f"{_relative(str(f))}: warning: left out: no usable issue metadata or no "
+                   "PDF beside it (build the issue again)", err=True)
     for f in result.written:
         console.info(f"wrote {f}")
     latest = f"; latest {result.latest}" if result.latest else ""

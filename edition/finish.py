@@ -56,8 +56,8 @@ class Finish:
     sources: tuple[Source, ...] = ()
 
 
-def finish_pdf(data: bytes, f: Finish) -> bytes:
-    pdf = pikepdf.open(io.BytesIO(data))
+def finish_pdf(data: bytes | pikepdf.Pdf, f: Finish) -> bytes:
+    pdf = data if isinstance(data, pikepdf.Pdf) else pikepdf.open(io.BytesIO(data))
     if f.bleed_mm is not None:
         draw_crop_marks(pdf, f.bleed_mm)
     if f.print_intent:
@@ -66,7 +66,9 @@ def finish_pdf(data: bytes, f: Finish) -> bytes:
         _embed_sources(pdf, f)
     _identify(pdf, f)
     buf = io.BytesIO()
-    pdf.save(buf, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    # Streams left uncompressed by the renderer are compressed here, once.
+    pdf.save(buf, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return buf.getvalue()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterable
 
 import click
@@ -34,14 +35,17 @@ class Console:
             click.echo(self._style(line, fg=color) if color else line, err=True,
                        color=self.color)
 
-    def start(self, total: int) -> None:
+    def start(self, total: int = 0) -> None:
+        """A new run of steps; each is shown with the seconds since it started."""
         self.steps, self.total = 0, total
+        self.started = time.perf_counter()
 
     def step(self, text: str) -> None:
         if self.verbosity < 0:
             return
         self.steps += 1
-        prefix = self._style(f"[{self.steps}/{self.total}]", bold=True)
+        elapsed = time.perf_counter() - getattr(self, "started", time.perf_counter())
+        prefix = self._style(f"[{elapsed:5.1f}s]", bold=True)
         click.echo(f"{prefix} {text}", err=True, color=self.color)
 
     def info(self, text: str) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from weasyprint import HTML
 
 from . import fonts as _fonts  # noqa: F401  (must come before WeasyPrint loads fonts)
+from .assemble import SectionBuilder
 from .errors import EditionError, Finding, Location, Severity
 from .fetch import SafeFetcher
 from .finish import Finish, finish_pdf, issue_sources
@@ -35,6 +36,9 @@ class BuildResult:
     html: Path | None = None
     findings: list[Finding] = field(default_factory=list)  # from reading and rendering
     preflight: list[Finding] = field(default_factory=list)  # from checking the result
+    sections_rendered: int = 0  # section-by-section build: laid out now ...
+    sections_reused: int = 0  # ... or taken from the cache
+    sections_moved: list[str] = field(default_factory=list)  # laid out again after a move
 
 
 class _Collect(logging.Handler):
@@ -87,28 +91,44 @@ def prepare_photos(plan: Plan, cache_dir: Path, fetcher: SafeFetcher,
 def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
               html_out: Path | None = None,
               step: Callable[[str], None] = lambda _: None, *,
-              force: bool = False) -> BuildResult:
+              force: bool = False, single_pass: bool = False,
+              workers: int | None = None) -> BuildResult:
     """Render `plan` to `out` (written atomically); returns what was done."""
     start = time.perf_counter()
     issue_root = plan.issue.root.resolve()
     step("Preparing photos")
     fetcher = SafeFetcher([issue_root, *plan.layout.folders, share_dir("assets")])
     made, reused = prepare_photos(plan, cache_dir / "images", fetcher)
-    step("Laying out pages")
-    html = render_html(plan, profile)
+    html = render_html(plan, profile) if (html_out is not None or single_pass
+                                          or profile.tagged) else ""
+    sources: list = []
+    stats = None
     with weasyprint_warnings() as records:
-        document = HTML(string=html, base_url=str(issue_root) + "/",
-                        url_fetcher=fetcher).render()
-        pages = list(document.pages)
-        padded = (-len(pages)) % profile.pad_to
-        if padded:
-            pages = _pad(plan, profile, fetcher, issue_root, pages, padded)
-        step("Writing PDF")
-        data = document.copy(pages).write_pdf(
-            pdf_identifier=f"{plan.issue.id}-{profile.name}".encode(),
-            pdf_variant=profile.pdf_variant,
-            pdf_tags=profile.tagged,
-        )
+        if profile.tagged or single_pass:
+            # Tags (the structure tree) span the whole document: one pass.
+            step("Laying out pages (one pass)")
+            document = HTML(string=html, base_url=str(issue_root) + "/",
+                            url_fetcher=fetcher).render()
+            pages = list(document.pages)
+            padded = (-len(pages)) % profile.pad_to
+            if padded:
+                pages = _pad(plan, profile, fetcher, issue_root, pages, padded)
+            step("Writing PDF")
+            data = document.copy(pages).write_pdf(
+                pdf_identifier=f"{plan.issue.id}-{profile.name}".encode(),
+                pdf_variant=profile.pdf_variant, pdf_tags=profile.tagged,
+                uncompressed_pdf=True,
+            )
+            page_count = len(pages)
+        else:
+            builder = SectionBuilder(plan, profile, fetcher, cache_dir, workers=workers,
+                                     step=step)
+            assembled, sources, units = builder.build()
+            stats = builder.stats
+            step("Writing PDF")
+            data = assembled
+            page_count = len(assembled.pages)
+            padded = sum(1 for u in units if getattr(u.section, "role", "") == "pad")
     data = finish_pdf(data, _finish(plan, profile))
     if (out.exists() and profile.embed_sources and not force
             and out.read_bytes() != data):
@@ -116,13 +136,20 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
                 "an archive PDF with different content exists", out, None,
                 "use --force to replace it, or build into another --out", "output.archive-exists")
     atomic_write_bytes(out, data)
+    for src in sources:
+        src.close()
     html_path = None
     if html_out is not None:
         atomic_write_text(html_out, html)
         html_path = html_out
     findings = fetcher.refused + _findings_from_log(records)
-    return BuildResult(out, len(pages), time.perf_counter() - start, made, reused, padded,
-                       html_path, findings)
+    result = BuildResult(out, page_count, time.perf_counter() - start, made, reused, padded,
+                         html_path, findings)
+    if stats is not None:
+        result.findings += [f for f in dict.fromkeys(stats.findings)]
+        result.sections_rendered, result.sections_reused = stats.rendered, stats.reused
+        result.sections_moved = stats.moved
+    return result
 
 
 def _finish(plan: Plan, profile: Profile) -> Finish:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import jinja2
@@ -79,28 +80,60 @@ def _css_string(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
+class Renderer:
+    """The layout's templates, compiled once, rendering the edition or any run of its sections.
+
+    `pages` maps anchors (`art-slug`, `berita-terbaru`, ...) to page numbers when they
+    are known before layout (the section-by-section build); the templates then write the
+    number, and otherwise leave it to CSS `target-counter()`. `extra_css` goes after the
+    generated CSS (a section's first page number, for instance).
+    """
+
+    def __init__(self, plan: Plan, profile: Profile) -> None:
+        self.plan, self.profile = plan, profile
+        layout = plan.layout
+        env = layout.environment(plan.issue.root)
+        lang = plan.issue.spec.language
+        env.filters["md"] = text.inline_markdown
+        env.filters["mdblock"] = text.block_markdown
+        env.filters["long_date"] = lambda d: text.long_date(d, lang)
+        env.filters["short_date"] = lambda d: text.short_date(d, lang)
+        env.filters["month_year"] = lambda d: text.month_year(d, lang)
+        env.filters["uri"] = lambda p: Path(p).resolve().as_uri()
+        try:
+            self.template = env.get_template("edition.html.j2")
+        except jinja2.TemplateNotFound as exc:
+            searched = ", ".join(str(p) for p in env.globals["searched"])  # type: ignore[union-attr]
+            raise EditionError.single(f"template '{exc.name}' not found (searched {searched})",
+                                      None, None,
+                                      "restore the template or choose another layout",
+                                      "layout.template") from None
+        self.stylesheets = [p.resolve().as_uri() for p in layout.stylesheets]
+
+    def html(self, sections: list | None = None, pages: dict[str, int] | None = None,
+             extra_css: str = "") -> str:
+        plan = self.plan
+        if sections is not None:
+            plan = dataclasses.replace(plan, sections=sections)
+        known = pages or {}
+
+        def page_of(anchor: str) -> str:
+            return str(known[anchor]) if anchor in known else ""
+
+        def page_ref(ref: str | None) -> str:
+            anchor = (ref or "").lstrip("#")
+            return f"hlm. {known[anchor]}" if anchor in known else ""
+
+        spec = plan.issue.spec
+        css = generated_css(plan, self.profile) + ("\n" + extra_css if extra_css else "")
+        return self.template.render(
+            plan=plan, issue=spec, profile=self.profile, sections=plan.sections,
+            generated_css=Markup(css), stylesheets=self.stylesheets,
+            layout=plan.layout, ArticleSection=ArticleSection, lang=spec.language,
+            page_of=page_of, page_ref=page_ref,
+        )
+
+
 def render_html(plan: Plan, profile: Profile) -> str:
     """The whole edition as one HTML document; photos must already be prepared."""
-    layout = plan.layout
-    env = layout.environment(plan.issue.root)
-    env.filters["md"] = text.inline_markdown
-    env.filters["mdblock"] = text.block_markdown
-    env.filters["long_date"] = lambda d: text.long_date(d, plan.issue.spec.language)
-    env.filters["short_date"] = lambda d: text.short_date(d, plan.issue.spec.language)
-    env.filters["month_year"] = lambda d: text.month_year(d, plan.issue.spec.language)
-    env.filters["uri"] = lambda p: Path(p).resolve().as_uri()
-    try:
-        template = env.get_template("edition.html.j2")
-    except jinja2.TemplateNotFound as exc:
-        searched = ", ".join(str(p) for p in env.globals["searched"])  # type: ignore[union-attr]
-        raise EditionError.single(f"template '{exc.name}' not found (searched {searched})",
-                                  None, None, "restore the template or choose another layout",
-                                  "layout.template") from None
-    spec = plan.issue.spec
-    return template.render(
-        plan=plan, issue=spec, profile=profile, sections=plan.sections,
-        generated_css=Markup(generated_css(plan, profile)),
-        stylesheets=[p.resolve().as_uri() for p in layout.stylesheets],
-        layout=layout, ArticleSection=ArticleSection,
-        lang=spec.language,
-    )
+    return Renderer(plan, profile).html()
