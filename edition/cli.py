@@ -149,7 +149,7 @@ def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_di
         console.findings([*result.findings, *preflight], os.getcwd())
         any_findings = any_findings or bool(result.findings) or any(
             f.severity == Severity.ERROR for f in preflight)
-        console.info(f"wrote {result.pdf}")
+        console.info(f"{'unchanged' if result.unchanged else 'wrote'} {result.pdf}")
         if result.html:
             console.info(f"wrote {result.html}")
         pad = (f" (+{result.padded} house-ad pages to reach a multiple of 4)"

@@ -49,6 +49,13 @@ class Finding:
             return self
         return dataclasses.replace(self, severity=Severity.ERROR)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Finding:
+        """The inverse of `as_dict` (findings remembered by an earlier build)."""
+        loc = Location(Path(d["file"]), d.get("line")) if d.get("file") else None
+        return cls(d["message"], loc, d.get("hint"), d.get("code", "input"),
+                   Severity(d.get("severity", "error")), d.get("page"), d.get("object"))
+
     def as_dict(self) -> dict[str, object]:
         """Stable keys for `--format json`."""
         return {

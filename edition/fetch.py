@@ -9,11 +9,9 @@ from urllib.parse import unquote, urlparse
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import Finding, Severity
+from .images import PREPARED_SCHEME
 
 MAX_DATA_URL = 256 * 1024
-# Prepared photos are named by content, not by where the cache lives: WeasyPrint names
-# images after their URL, and the PDF must not change when the output folder does.
-PREPARED_SCHEME = "edition-photo"
 
 
 class SafeFetcher(URLFetcher):
@@ -35,8 +33,12 @@ class SafeFetcher(URLFetcher):
         return url
 
     def allowed(self, path: Path) -> bool:
-        real = path.resolve()
-        return real.is_file() and any(real.is_relative_to(r) for r in self.roots)
+        """A regular file under one of the roots, once every symlink is followed."""
+        try:
+            real = path.resolve()
+            return real.is_file() and any(real.is_relative_to(r) for r in self.roots)
+        except (OSError, ValueError, RuntimeError):  # a NUL in the URL, a symlink loop
+            return False
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         parsed = urlparse(url)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
+import struct
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageCms, ImageOps
+from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import EditionError, Finding, Location
 from .publish import atomic_write_bytes
@@ -19,7 +22,17 @@ MM_PER_INCH = 25.4
 MAX_PIXELS = 150_000_000  # 150 MP: larger than any camera, smaller than a bomb
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 CACHE_VERSION = "1"
+# Prepared photos are named by content, not by where the cache lives: WeasyPrint names
+# images after their URL, and the PDF must not change when the output folder does.
+PREPARED_SCHEME = "edition-photo"
 _SRGB = ImageCms.createProfile("sRGB")
+# The formats a photo or an ad may have. Left to itself Pillow tries every format it
+# knows, and would hand an EPS file named .jpg to Ghostscript.
+FORMATS = ("JPEG", "PNG", "TIFF", "WEBP")
+_JPEG = ("JPEG", "MPO")  # the JPEG plugin opens a camera's multi-picture file as MPO
+# Colour modes _to_rgb turns into sRGB; anything else (floating point, say) is refused.
+MODES = {"1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr",
+         "LAB", "HSV", "I", "I;16", "I;16B", "I;16L", "I;16N"}
 
 
 @dataclass(frozen=True)
@@ -58,10 +71,19 @@ class PreparedImage:
 
 def _digest(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    try:
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as exc:
+        raise _bad(path, f"image cannot be read: {exc.strerror or exc}",
+                   "check that the file is there and readable", "image.unreadable") from None
     return h.hexdigest()
+
+
+def prepared_name(req: ImageRequest) -> str:
+    """The file name a request's prepared photo has in the cache (and in the PDF's URL)."""
+    return f"{cache_key(req, _digest(req.source))}.jpg"
 
 
 def cache_key(req: ImageRequest, content_hash: str) -> str:
@@ -70,63 +92,161 @@ def cache_key(req: ImageRequest, content_hash: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def open_image(path: Path) -> Image.Image:
-    """Open and fully decode an image, or raise EditionError naming the file."""
+def _bad(path: Path, message: str, hint: str, code: str) -> EditionError:
+    return EditionError([Finding(message, Location(path), hint, code)])
+
+
+def _too_large(path: Path) -> EditionError:
+    mp = MAX_PIXELS // 1_000_000
+    return _bad(path, f"image is too large to decode safely (over {mp} megapixels)",
+                "scale it down before adding it to the issue", "image.too-large")
+
+
+@contextlib.contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """A file cut short is an error, not a photo with a grey bottom.
+
+    WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES when it is imported, for every
+    image of the process; we turn it off while we decode, and put it back.
+    """
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
+            # Pillow's warnings (a damaged EXIF block, say) would be stray console lines;
+            # its decompression-bomb warning is an error instead.
+            warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(path)
-            if img.width * img.height > MAX_PIXELS:
-                raise Image.DecompressionBombError("too many pixels")
-            img.load()
+            yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Whatever Pillow raises for a bad file becomes one finding that names the file."""
+    try:
+        with _strict_decoding():
+            yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise EditionError.single("image is too large to decode safely", path, None,
-                                  f"use an image under {MAX_PIXELS // 1_000_000} megapixels",
-                                  "image.too-large") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise EditionError.single(f"image cannot be read ({exc})", path, None,
-                                  "replace it with a valid JPEG or PNG", "image.corrupt") from None
+        raise _too_large(path) from None
+    except UnidentifiedImageError:
+        raise _bad(path, "not a JPEG, PNG, TIFF or WebP image",
+                   "export it again as JPEG or PNG", "image.format") from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+        if isinstance(exc, EOFError) or "truncated" in str(exc):
+            raise _bad(path, "image file is cut short (truncated)",
+                       "copy it again from the original", "image.truncated") from None
+        raise _bad(path, f"image cannot be read ({exc})",
+                   "replace it with a valid JPEG or PNG", "image.corrupt") from None
+
+
+def _open(path: Path) -> Image.Image:
+    """Read an image's header and refuse what must not be decoded (use inside _reading)."""
+    if path.stat().st_size == 0:
+        raise _bad(path, "image file is empty", "copy it again from the original",
+                   "image.empty")
+    img = Image.open(path, formats=FORMATS)
+    if img.width * img.height > MAX_PIXELS:  # our cap; Pillow's own is twice as high
+        img.close()
+        raise _too_large(path)
+    if img.mode not in MODES:
+        img.close()
+        raise _bad(path, f"image has a colour mode edition cannot print ({img.mode})",
+                   "save it as 8-bit RGB, CMYK or greyscale", "image.mode")
     return img
 
 
+def _rotated(img: Image.Image) -> bool:
+    """Whether EXIF says the pixels are stored on their side (orientation 5 to 8)."""
+    return img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+
+
+def open_image(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:
+    """Open and fully decode an image, or raise EditionError naming the file.
+
+    Every pixel is decoded here, before any is used: a file cut short fails now, with
+    its name, and not later inside WeasyPrint. `draft` lets libjpeg decode a JPEG at
+    1/2, 1/4 or 1/8 of its size when that still gives at least `draft` pixels.
+    """
+    with _reading(path):
+        img = _open(path)
+        try:
+            if draft is not None and img.format in _JPEG:
+                img.draft("RGB", draft)
+            img.load()
+        except BaseException:
+            img.close()
+            raise
+    return img
+
+
+def probe_image(path: Path) -> tuple[int, int]:
+    """Upright pixel size of a photo from its header alone; EditionError when it is unusable.
+
+    Cheap enough for the loader to run on every photo, so that `edition check` reports
+    a text file named .png or a bomb together with every other problem of the issue.
+    """
+    with _reading(path), _open(path) as img:
+        w, h = img.size
+        return (h, w) if _rotated(img) else (w, h)
+
+
+def _lab_to_srgb() -> ImageCms.ImageCmsTransform:
+    return ImageCms.buildTransform(ImageCms.createProfile("LAB"), _SRGB, "LAB", "RGB")
+
+
+def _flatten(img: Image.Image) -> Image.Image:
+    """Transparent parts become white, as they print on paper."""
+    if img.mode in ("LA", "La"):
+        grey = img.convert("LA")
+        flat = Image.new("L", img.size, 255)
+        flat.paste(grey.getchannel("L"), mask=grey.getchannel("A"))
+        return flat
+    rgba = img.convert("RGBA")
+    flat = Image.new("RGB", img.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
+
+
 def _to_rgb(img: Image.Image) -> Image.Image:
-    """Upright, 8-bit sRGB: EXIF orientation applied, embedded ICC profile honoured."""
+    """Upright, 8-bit sRGB: EXIF orientation applied, transparency on white, ICC honoured.
+
+    Transparency goes before the ICC conversion, which would drop the alpha channel and
+    print transparent pixels in whatever colour they happen to hold (often black).
+    """
     img = ImageOps.exif_transpose(img)
     icc = img.info.get("icc_profile")
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+    if img.mode.startswith("I"):  # 16-bit grey: keep the top 8 bits
         img = img.point(lambda v: v / 256).convert("L")
-    if icc:
+    elif img.mode == "LAB":
+        return ImageCms.applyTransform(img, _lab_to_srgb())
+    if img.mode in ("RGBA", "RGBa", "LA", "La", "PA") or (
+            img.mode == "P" and "transparency" in img.info):
+        img = _flatten(img)
+    if icc and img.mode in ("RGB", "CMYK", "L"):
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            mode = "RGB" if img.mode not in ("CMYK", "L") else img.mode
-            if img.mode not in ("RGB", "CMYK", "L"):
-                img = img.convert("RGB")
-            img = ImageCms.profileToProfile(img, src, _SRGB, outputMode="RGB",
-                                            inputMode=mode if mode != "L" else "L")
+            img = ImageCms.profileToProfile(img, src, _SRGB, outputMode="RGB")
         except (ImageCms.PyCMSError, OSError):
-            pass  # a broken embedded profile: fall back to a plain conversion
-    if img.mode in ("RGBA", "LA", "P"):
-        img = img.convert("RGBA")
-        flat = Image.new("RGB", img.size, "white")
-        flat.paste(img, mask=img.getchannel("A"))
-        img = flat
+            pass  # a broken embedded profile (or one for another mode): a plain conversion
     return img.convert("RGB")
 
 
 def prepare_one(req: ImageRequest, out_dir: Path, content_hash: str) -> PreparedImage:
     out = out_dir / f"{cache_key(req, content_hash)}.jpg"
-    img = Image.open(req.source)
-    src_w, src_h = img.size
-    # draft() lets libjpeg decode at 1/2, 1/4 or 1/8 when that is still big enough.
-    rotated = img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
-    sw, sh = (src_h, src_w) if rotated else (src_w, src_h)
-    tw, th = req.target_px(sw, sh)
-    if img.format == "JPEG":
-        need = (th, tw) if rotated else (tw, th)
-        scale = max(need[0] / src_w, need[1] / src_h)
-        img.draft("RGB", (max(1, int(src_w * scale)), max(1, int(src_h * scale))))
-    img = open_image(req.source) if img.format != "JPEG" else _load(img, req.source)
-    img = _to_rgb(img)
+    with _reading(req.source), _open(req.source) as src:
+        src_w, src_h = src.size
+        rotated = _rotated(src)
+        sw, sh = (src_h, src_w) if rotated else (src_w, src_h)
+        tw, th = req.target_px(sw, sh)
+        if src.format in _JPEG:
+            # draft() lets libjpeg decode at 1/2, 1/4 or 1/8 when that is still big enough.
+            need = (th, tw) if rotated else (tw, th)
+            scale = max(need[0] / src_w, need[1] / src_h)
+            src.draft("RGB", (max(1, int(src_w * scale)), max(1, int(src_h * scale))))
+        src.load()  # every pixel decoded before any is used
+        img = _to_rgb(src)
     if req.crop:
         img = ImageOps.fit(img, (tw, th), Image.Resampling.LANCZOS, centering=(0.5, 0.45))
     else:
@@ -139,7 +259,7 @@ def prepare_one(req: ImageRequest, out_dir: Path, content_hash: str) -> Prepared
     img.save(buf, "JPEG", quality=req.quality, optimize=True, progressive=False,
              dpi=(req.dpi, req.dpi), subsampling="4:2:0")
     atomic_write_bytes(out, buf.getvalue())
-    return PreparedImage(out, tw, th, (sw, sh), _effective_dpi(req, sw, sh), False)
+    return PreparedImage(out, tw, th, (sw, sh), effective_dpi(req, sw, sh), False)
 
 
 def apply_shade(img: Image.Image, req: ImageRequest) -> Image.Image:
@@ -181,16 +301,7 @@ def to_cmyk(img: Image.Image) -> Image.Image:
     return ImageCms.applyTransform(img.convert("RGB"), _TO_CMYK["t"])
 
 
-def _load(img: Image.Image, path: Path) -> Image.Image:
-    try:
-        img.load()
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise EditionError.single(f"image cannot be read ({exc})", path, None,
-                                  "replace it with a valid JPEG or PNG", "image.corrupt") from None
-    return img
-
-
-def _effective_dpi(req: ImageRequest, sw: int, sh: int) -> float:
+def effective_dpi(req: ImageRequest, sw: int, sh: int) -> float:
     """Source pixels per inch at the placed size (after the crop)."""
     box_w, box_h = req.width_mm / MM_PER_INCH, req.height_mm / MM_PER_INCH
     if req.crop:
@@ -235,32 +346,34 @@ def prepare_images(requests: list[ImageRequest], cache_dir: Path,
                 findings.extend(outcome.findings)
             else:
                 results[req] = outcome
-    if findings:
-        raise EditionError(list(dict.fromkeys(findings)))
+    if findings:  # one line per bad file, however many places it is used in
+        unique: dict[tuple[object, str], Finding] = {}
+        for f in findings:
+            unique.setdefault((f.location, f.code), f)
+        raise EditionError(list(unique.values()))
     return results
 
 
 def _read_cached(path: Path) -> tuple[int, int] | None:
-    """Size of a cached JPEG, or None when it is missing or corrupt (then it is rebuilt)."""
+    """Size of a cached JPEG, or None when it is missing or damaged (then it is made again).
+
+    The whole file is decoded, at 1/8 scale, which is quick but still reads every byte:
+    `verify()` does nothing for JPEG, and a cache file cut short by a full disk, or
+    overwritten with something else, must not reach a PDF.
+    """
     if not path.is_file():
         return None
     try:
-        with Image.open(path) as img:
-            img.verify()
-        with Image.open(path) as img:
-            return img.size
-    except (OSError, SyntaxError, ValueError):
+        with _strict_decoding(), Image.open(path, formats=["JPEG"]) as img:
+            size = img.size
+            img.draft(img.mode, (max(1, size[0] // 8), max(1, size[1] // 8)))
+            img.load()
+        return size
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error,
+            Image.DecompressionBombError):
         return None
 
 
 def source_size(path: Path) -> tuple[int, int]:
-    """Upright pixel size of a photo without decoding it."""
-    try:
-        with Image.open(path) as img:
-            w, h = img.size
-            if img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
-                w, h = h, w
-            return w, h
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise EditionError([Finding(f"image cannot be read ({exc})", Location(path),
-                                    "replace it with a valid JPEG or PNG", "image.corrupt")]) from None
+    """Upright pixel size of a photo without decoding it (see probe_image)."""
+    return probe_image(path)

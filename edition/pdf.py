@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from weasyprint import HTML
 
 from . import fonts as _fonts  # noqa: F401  (must come before WeasyPrint loads fonts)
 from .assemble import SectionBuilder
-from .errors import EditionError, Finding, Location, Severity
+from .errors import EditionError, Finding, Severity
 from .fetch import SafeFetcher
 from .finish import Finish, finish_pdf, issue_sources
 from .images import ImageRequest, PreparedImage, prepare_images
@@ -23,22 +21,7 @@ from .plan import AdPage, Plan
 from .profiles import Profile
 from .publish import atomic_write_bytes, atomic_write_text
 from .render import render_html
-
-
-@dataclass
-class BuildResult:
-    pdf: Path
-    pages: int
-    seconds: float
-    photos_prepared: int = 0
-    photos_reused: int = 0
-    padded: int = 0
-    html: Path | None = None
-    findings: list[Finding] = field(default_factory=list)  # from reading and rendering
-    preflight: list[Finding] = field(default_factory=list)  # from checking the result
-    sections_rendered: int = 0  # section-by-section build: laid out now ...
-    sections_reused: int = 0  # ... or taken from the cache
-    sections_moved: list[str] = field(default_factory=list)  # laid out again after a move
+from .result import BuildResult, check_output_dir  # noqa: F401  (re-exported)
 
 
 class _Collect(logging.Handler):
@@ -182,17 +165,3 @@ def _pad(plan: Plan, profile: Profile, fetcher: SafeFetcher, root: Path,
     extra = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render().pages
     at = len(pages) - trailing
     return pages[:at] + list(extra) + pages[at:]
-
-
-def check_output_dir(out_dir: Path) -> None:
-    """Fail early, with one line, when the output folder cannot be written."""
-    probe = out_dir
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise EditionError([Finding("output path is not a folder", Location(probe),
-                                    "choose another --out", "output.not-dir")])
-    if not os.access(probe, os.W_OK):
-        raise EditionError([Finding("output folder is not writable", Location(probe),
-                                    "choose another --out or fix its permissions",
-                                    "output.not-writable")])

@@ -11,6 +11,7 @@ Two halves, both returning findings with a severity, the page and the object:
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,8 +22,13 @@ import pypdfium2 as pdfium
 from pikepdf import Name
 
 from .errors import Finding, Location, Severity
-from .fetch import PREPARED_SCHEME
-from .images import ImageRequest, effective_dpi, prepared_name, source_size
+from .images import (
+    PREPARED_SCHEME,
+    ImageRequest,
+    effective_dpi,
+    prepared_name,
+    source_size,
+)
 from .layout import share_dir
 from .plan import AdPage, ArticleSection, InframeSection, Plan, Slot
 from .profiles import Profile, get_profile
@@ -301,8 +307,11 @@ def _colour(pdf: pikepdf.Pdf, profile: Profile, loc: Location) -> list[Finding]:
                                    "screen and archive editions are sRGB",
                                    "pdf.cmyk-image", ERROR, page=i, obj=name))
         if profile.cmyk:
-            ops = {str(op) for _, op in pikepdf.parse_content_stream(page)}
-            if ops & {"rg", "RG"}:
+            try:
+                rgb = bool(_RGB_OP.search(_content(page.obj)))
+            except pikepdf.PdfError:
+                rgb = False
+            if rgb:
                 out.append(Finding("RGB colour in the page's drawing", loc,
                                    "give the layout's colours in CMYK", "pdf.rgb-colour",
                                    ERROR, page=i))
@@ -326,23 +335,35 @@ def _mentions_rgb(obj: pikepdf.Object) -> bool:
         return False
 
 
+_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+_RGB_OP = re.compile(rb"(?:^|\s)(?:rg|RG)(?:\s|$)")
+
+
+def _content(obj: pikepdf.Object) -> bytes:
+    """A page's or a form's drawing instructions, decoded."""
+    contents = obj.get("/Contents") if not isinstance(obj, pikepdf.Stream) else obj
+    if contents is None:
+        return b""
+    if isinstance(contents, pikepdf.Array):
+        return b"\n".join(c.read_bytes() for c in contents)
+    return contents.read_bytes()
+
+
 def _page_images(page: pikepdf.Page) -> Iterator[tuple[str, pikepdf.Object]]:
     """The images a page really paints (`Do` in its content, through nested forms);
     WeasyPrint shares one resource dictionary between all pages."""
-    stack: list[tuple[pikepdf.Object, pikepdf.Object]] = [(page.obj, page.obj.get("/Resources",
-                                                                                  {}))]
+    stack: list[tuple[pikepdf.Object, pikepdf.Object]] = [
+        (page.obj, page.obj.get("/Resources", {}))]
     seen: set[tuple[int, int]] = set()
     while stack:
         content, resources = stack.pop()
         xobjects = resources.get("/XObject", {})
         try:
-            instructions = pikepdf.parse_content_stream(content)
+            data = _content(content)
         except pikepdf.PdfError:
             continue
-        for operands, op in instructions:
-            if str(op) != "Do" or not operands:
-                continue
-            name = str(operands[0])
+        for match in _DO.finditer(data):
+            name = "/" + match.group(1).decode("latin-1")
             xobj = xobjects.get(name)
             if xobj is None or xobj.objgen in seen:
                 continue
@@ -555,12 +576,14 @@ def _half_ads(pdf_path: Path, doc: pdfium.PdfDocument, plan: Plan,
             url = f"{PREPARED_SCHEME}:{prepared_name(section.half_art.request)}"
             digest = hashlib.md5(url.encode(), usedforsecurity=False)
             prefix = f"i{digest.hexdigest()}"
-            pages = [i for i, page in enumerate(pdf.pages)
-                     if any(name.startswith(prefix) for name, _ in _page_images(page))]
             start = starts.get(section.article.title)
             if start is None:
                 continue
             want = start + section.half_ad_page - 1
+            # Where it was planned, else anywhere (a few pages' content parsed, not all).
+            order = [want, *(i for i in range(len(pdf.pages)) if i != want)]
+            pages = next(([i] for i in order if i < len(pdf.pages) and any(
+                name.startswith(prefix) for name, _ in _page_images(pdf.pages[i]))), [])
             advertiser = section.half_ad.spec.advertiser if section.half_ad else None
             if not pages:
                 out.append(Finding(f"the half-page ad in '{section.article.slug}' does not "
