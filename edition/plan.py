@@ -11,6 +11,7 @@ from markupsafe import Markup
 from .images import ImageRequest, source_size
 from .layout import Layout
 from .model import Ad, Article, Issue, NewsSpec, Photo
+from .photometa import photo_text
 from .text import Block, markdown_blocks
 
 HOUSE_ADS = ("subscribe", "next", "digital", "archive")
@@ -199,6 +200,9 @@ def plan_issue(issue: Issue, layout: Layout, dpi: int = 300, *, quality: int = 8
         if isinstance(photo, Photo):
             caption = caption or photo.caption
             credit = credit or photo.credit
+        if not caption or not credit:  # what the photographer wrote into the file
+            own = photo_text(path)
+            caption, credit = caption or own.caption, credit or own.credit
         return Slot(ImageRequest(path, round(w, 2), round(h, 2), dpi, crop, quality, cmyk,
                                  shade), caption, credit)
 
