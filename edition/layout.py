@@ -14,7 +14,8 @@ from .errors import EditionError, Finding, Location
 
 
 def share_dir(name: str) -> Path:
-    """The folder `layouts` or `assets`: beside the package in a checkout, inside it when installed."""
+    """The folder `layouts` or `assets`: beside the package in a checkout, inside it when
+    installed."""
     env = os.environ.get("EDITION_HOME")
     candidates = [Path(env) / name] if env else []
     here = Path(__file__).resolve().parent

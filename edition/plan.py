@@ -339,7 +339,8 @@ def _article(issue: Issue, layout: Layout, article: Article, number: int,
     # Drop cap on the first paragraph.
     for i, b in enumerate(blocks):
         if b.kind == "p":
-            html = re.sub(r"^<p>([\u201c\u2018\"']?\w)", r'<p class="first"><span class="dropcap">\1</span>',
+            html = re.sub(r"^<p>([\u201c\u2018\"']?\w)",
+                          r'<p class="first"><span class="dropcap">\1</span>',
                           str(b.html), count=1)
             blocks[i] = Block(Markup(html), b.kind, b.figure, b.words)
             break
