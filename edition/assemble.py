@@ -142,12 +142,14 @@ def _layout_fingerprint(plan: Plan, profile: Profile) -> str:
 class SectionBuilder:
     def __init__(self, plan: Plan, profile: Profile, fetcher: SafeFetcher, cache_dir: Path,
                  workers: int | None = None,
-                 step: Callable[[str], None] = lambda _: None) -> None:
+                 step: Callable[[str], None] = lambda _: None,
+                 progress: Callable[[int, int], None] | None = None) -> None:
         self.plan, self.profile, self.fetcher = plan, profile, fetcher
         self.cache = cache_dir / "sections"
         self.cache.mkdir(parents=True, exist_ok=True)
         self.workers = workers or min(os.cpu_count() or 1, 4)
         self.step = step
+        self.progress = progress
         self.renderer = Renderer(plan, profile)
         self.fingerprint = _layout_fingerprint(plan, profile)
         self.stats = SectionStats()
@@ -274,6 +276,14 @@ class SectionBuilder:
             isinstance(units[i].section, shows_numbers), i)))
         inflight: dict[Future, tuple[int, _Job, int]] = {}
         started = False
+        total, handled = len(pending), 0
+
+        def tick() -> None:
+            nonlocal handled
+            handled += 1
+            if self.progress is not None and started:
+                self.progress(handled, total)
+
         while pending or inflight:
             while pending and len(inflight) < max(1, self.workers):
                 i = pending.popleft()
@@ -284,6 +294,7 @@ class SectionBuilder:
                 cached = self._cached(unit.key)
                 if cached is not None:
                     unit.pages = cached[1]
+                    tick()
                     continue
                 if not started:
                     self.step("Laying out sections")
@@ -293,6 +304,7 @@ class SectionBuilder:
                 job = self._job(unit.key, html)
                 if pool is None:
                     self._record(unit, job, skip, _render_job(job), measured)
+                    tick()
                     continue
                 inflight[pool.submit(_render_job, job)] = (i, job, skip)
             if inflight:
@@ -300,6 +312,7 @@ class SectionBuilder:
                 for fut in done:
                     i, job, skip = inflight.pop(fut)
                     self._record(units[i], job, skip, fut.result(), measured)
+                    tick()
 
     def _record(self, unit: Unit, job: _Job, skip: int,
                 result: tuple[bytes, int, list[str], list[Finding]],

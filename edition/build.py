@@ -23,7 +23,9 @@ def output_path(out_root: Path, issue_id: str, profile: str) -> Path:
 def build_edition(issue_dir: Path, profile: str = "print", out_root: Path = Path("dist"), *,
                   html: bool = False, force: bool = False,
                   step: Callable[[str], None] = lambda _: None, single_pass: bool = False,
-                  workers: int | None = None) -> BuildResult:
+                  workers: int | None = None,
+                  progress: Callable[[str], Callable[[int, int], None]] | None = None,
+                  ) -> BuildResult:
     """Check, plan and render `issue_dir` for `profile` into `out_root`.
 
     Raises EditionError (bad input) before anything is written. The issue's own
@@ -50,7 +52,7 @@ def build_edition(issue_dir: Path, profile: str = "print", out_root: Path = Path
         from .pdf import build_pdf
 
         result = build_pdf(plan, prof, target, out_root / ".cache", html_out, step, force=force,
-                           single_pass=single_pass, workers=workers)
+                           single_pass=single_pass, workers=workers, progress=progress)
         step("Preflight")
         result.preflight = check_sources(plan, prof) + check_pdf(target, plan, prof)
         _remember(record, inputs, result)

@@ -142,7 +142,8 @@ def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_di
         console.start(6)
         result = build_edition(issue_dir, name, out_root, html=bool(write_html),
                                force=bool(force), step=console.step,
-                               single_pass=bool(single_pass), workers=workers)
+                               single_pass=bool(single_pass), workers=workers,
+                               progress=console.progress)
         preflight = result.preflight
         if strict:
             preflight = [f.promoted() for f in preflight]

@@ -8,7 +8,7 @@ import io
 import os
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -318,7 +318,8 @@ def _worker(args: tuple[ImageRequest, Path, str]) -> PreparedImage | EditionErro
 
 def prepare_images(requests: list[ImageRequest], cache_dir: Path,
                    workers: int | None = None,
-                   progress: object | None = None) -> dict[ImageRequest, PreparedImage]:
+                   progress: Callable[[int, int], None] | None = None,
+                   ) -> dict[ImageRequest, PreparedImage]:
     """Prepare every requested image, reusing cached copies; errors for all bad files at once."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     results: dict[ImageRequest, PreparedImage] = {}
@@ -337,10 +338,18 @@ def prepare_images(requests: list[ImageRequest], cache_dir: Path,
     if todo:
         n = workers or os.cpu_count() or 1
         if n > 1 and len(todo) > 1:
+            outcomes = []
             with ProcessPoolExecutor(max_workers=min(n, len(todo))) as pool:
-                outcomes = list(pool.map(_worker, todo))
+                for outcome in pool.map(_worker, todo):
+                    outcomes.append(outcome)
+                    if progress is not None:
+                        progress(len(outcomes), len(todo))
         else:
-            outcomes = [_worker(t) for t in todo]
+            outcomes = []
+            for t in todo:
+                outcomes.append(_worker(t))
+                if progress is not None:
+                    progress(len(outcomes), len(todo))
         for (req, _, _), outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, EditionError):
                 findings.extend(outcome.findings)

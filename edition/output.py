@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import click
 
@@ -47,6 +47,25 @@ class Console:
         elapsed = time.perf_counter() - getattr(self, "started", time.perf_counter())
         prefix = self._style(f"[{elapsed:5.1f}s]", bold=True)
         click.echo(f"{prefix} {text}", err=True, color=self.color)
+
+    def progress(self, label: str) -> Callable[[int, int], None]:
+        """A progress bar on a terminal (redrawn in place); silent when output is a file."""
+        stream = click.get_text_stream("stderr")
+        live = self.verbosity >= 0 and stream.isatty()
+
+        def update(done: int, total: int) -> None:
+            if not live or total <= 1:
+                return
+            width = 24
+            filled = round(width * done / total)
+            bar = "#" * filled + "-" * (width - filled)
+            end = "\n" if done >= total else ""
+            click.echo(f"\r        [{bar}] {done}/{total} {label}", err=True, nl=False,
+                       color=self.color)
+            if end:
+                click.echo("", err=True)
+
+        return update
 
     def info(self, text: str) -> None:
         if self.verbosity >= 0:

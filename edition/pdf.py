@@ -60,11 +60,12 @@ def _findings_from_log(records: list[logging.LogRecord]) -> list[Finding]:
 
 
 def prepare_photos(plan: Plan, cache_dir: Path, fetcher: SafeFetcher,
-                   progress: Callable[[str], None] | None = None) -> tuple[int, int]:
+                   progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
     """Prepare every placed photo and give its slot the prepared file's URL."""
     slots = plan.slots
     requests: list[ImageRequest] = [s.request for s in slots]
-    prepared: dict[ImageRequest, PreparedImage] = prepare_images(requests, cache_dir)
+    prepared: dict[ImageRequest, PreparedImage] = prepare_images(requests, cache_dir,
+                                                                 progress=progress)
     for s in slots:
         s.src = fetcher.add_prepared(prepared[s.request].path.resolve())
     reused = sum(1 for p in prepared.values() if p.reused)
@@ -75,13 +76,16 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
               html_out: Path | None = None,
               step: Callable[[str], None] = lambda _: None, *,
               force: bool = False, single_pass: bool = False,
-              workers: int | None = None) -> BuildResult:
+              workers: int | None = None,
+              progress: Callable[[str], Callable[[int, int], None]] | None = None,
+              ) -> BuildResult:
     """Render `plan` to `out` (written atomically); returns what was done."""
     start = time.perf_counter()
     issue_root = plan.issue.root.resolve()
     step("Preparing photos")
     fetcher = SafeFetcher([issue_root, *plan.layout.folders, share_dir("assets")])
-    made, reused = prepare_photos(plan, cache_dir / "images", fetcher)
+    made, reused = prepare_photos(plan, cache_dir / "images", fetcher,
+                                  progress("photos prepared") if progress else None)
     html = render_html(plan, profile) if (html_out is not None or single_pass
                                           or profile.tagged) else ""
     sources: list = []
@@ -105,7 +109,8 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
             page_count = len(pages)
         else:
             builder = SectionBuilder(plan, profile, fetcher, cache_dir, workers=workers,
-                                     step=step)
+                                     step=step,
+                                     progress=progress("sections") if progress else None)
             assembled, sources, units = builder.build()
             stats = builder.stats
             step("Writing PDF")
