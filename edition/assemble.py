@@ -150,7 +150,8 @@ class SectionBuilder:
         self.workers = workers or min(os.cpu_count() or 1, 4)
         self.step = step
         self.progress = progress
-        self.renderer = Renderer(plan, profile)
+        self.renderer = Renderer(plan, profile, cache_dir / "templates")
+        self._html: dict[tuple, tuple[str, int]] = {}
         self.fingerprint = _layout_fingerprint(plan, profile)
         self.stats = SectionStats()
         self._done: dict[str, tuple[bytes, int, int]] = {}  # key -> pdf, pages, skip
@@ -191,6 +192,12 @@ class SectionBuilder:
         return starts, anchors
 
     def _unit_html(self, unit: Unit, start: int, anchors: dict[str, int]) -> tuple[str, int]:
+        memo = (id(unit.section), start, tuple(sorted(anchors.items())))
+        if memo not in self._html:
+            self._html[memo] = self._make_html(unit, start, anchors)
+        return self._html[memo]
+
+    def _make_html(self, unit: Unit, start: int, anchors: dict[str, int]) -> tuple[str, int]:
         blank = start % 2 == 0  # a left page: lay out a blank right page first
         first = start - 1 if blank else start
         css = f"@page :first {{ counter-reset: page {first}; }}"

@@ -75,8 +75,11 @@ class Layout:
         p = self.page
         return (self.text_width - (p.columns - 1) * p.gutter) / p.columns
 
-    def environment(self, issue_root: Path | None = None) -> jinja2.Environment:
-        """Templates looked up in priority order: issue override, this layout, its parents."""
+    def environment(self, issue_root: Path | None = None,
+                    bytecode_dir: Path | None = None) -> jinja2.Environment:
+        """Templates looked up in priority order: issue override, this layout, its parents.
+
+        With `bytecode_dir`, compiled templates are kept there between builds."""
         searched = ([issue_root / "templates"] if issue_root else []) + \
             [f / "templates" for f in self.folders]
         env = jinja2.Environment(
@@ -84,6 +87,9 @@ class Layout:
             autoescape=True, undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True,
         )
+        if bytecode_dir is not None:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
         env.globals["searched"] = searched
         return env
 

@@ -89,10 +89,10 @@ class Renderer:
     generated CSS (a section's first page number, for instance).
     """
 
-    def __init__(self, plan: Plan, profile: Profile) -> None:
+    def __init__(self, plan: Plan, profile: Profile, bytecode_dir: Path | None = None) -> None:
         self.plan, self.profile = plan, profile
         layout = plan.layout
-        env = layout.environment(plan.issue.root)
+        env = layout.environment(plan.issue.root, bytecode_dir)
         lang = plan.issue.spec.language
         env.filters["md"] = text.inline_markdown
         env.filters["mdblock"] = text.block_markdown
