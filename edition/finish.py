@@ -112,6 +112,10 @@ def _embed_sources(pdf: pikepdf.Pdf, f: Finish) -> None:
 def _identify(pdf: pikepdf.Pdf, f: Finish) -> None:
     """Fixed document ids, and the issue's identity in the XMP and the catalog."""
     doc_id = uuid.uuid5(NAMESPACE, f"{f.issue_id}/{f.profile}")
+    # The first file identifier names the document for good (the second, derived from
+    # the content, is written by qpdf); WeasyPrint would take it from the folder's path.
+    first = pikepdf.String(doc_id.bytes)
+    pdf.trailer.ID = pikepdf.Array([first, first])
     pdf.Root.Lang = pikepdf.String(f.language)
     if "/Metadata" not in pdf.Root:
         return
