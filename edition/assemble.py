@@ -110,6 +110,8 @@ def estimate_pages(section: Section) -> int:
     if isinstance(section, InframeSection):
         return len(section.pages)
     if isinstance(section, ArticleSection):
+        if section.article.meta.pages:
+            return section.article.meta.pages
         words = sum(getattr(i, "words", 0) for i in section.items)
         words += 120 * sum(1 for i in section.items if getattr(i, "slot", None) is not None)
         if section.half_ad is not None:

@@ -40,6 +40,9 @@ class ArticleMeta(Strict):
     pullquote: str | None = None
     sidebar: Sidebar | None = None
     source: str | None = None
+    # Pages the flatplan gives the article (its opener included). Optional: when given,
+    # the build plans with it and preflight reports an article that runs longer or shorter.
+    pages: int | None = Field(default=None, ge=1, le=40)
 
 
 class CoverSpec(Strict):

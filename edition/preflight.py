@@ -209,6 +209,7 @@ def check_pdf(path: Path, plan: Plan | None, profile: Profile) -> list[Finding]:
         out += _pages(doc, profile, loc)
         if plan is not None:
             out += _half_ads(pdf_path=path, doc=doc, plan=plan, loc=loc)
+            out += _planned_pages(path, plan, loc)
     finally:
         doc.close()
     return out
@@ -548,6 +549,62 @@ def _short_of_bleed(page: pdfium.PdfPage, objects: list, number: int,
     return [Finding(f"{kind} reaches the {edge} trim but stops short of the bleed", loc,
                     "extend it 3 mm past the trim", "pdf.short-of-bleed", WARNING, page=number)
             for edge, kind in stops.items() if edge not in bleeds]
+
+
+def _article_pages(pdf_path: Path, plan: Plan) -> dict[str, tuple[int, int]]:
+    """Slug -> (first page, page count) of each article in the built PDF, from the outline."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf_path)
+    marks: list[tuple[int, str]] = []
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                marks.append((reader.get_destination_page_number(item),
+                              " ".join(str(item.title).split())))
+
+    walk(reader.outline)
+    starts = sorted({p for p, _ in marks} | {len(reader.pages)})
+    by_title = {t: p for p, t in marks}
+    out = {}
+    for section in plan.articles:
+        first = by_title.get(section.article.title)
+        if first is None:
+            continue
+        following = [s for s in starts if s > first]
+        # An article ends where the next bookmarked section (or an ad page) begins.
+        end = following[0] if following else len(reader.pages)
+        out[section.article.slug] = (first, end - first)
+    return out
+
+
+def _planned_pages(pdf_path: Path, plan: Plan, loc: Location) -> list[Finding]:
+    planned = {s.article.slug: s.article.meta.pages for s in plan.articles
+               if s.article.meta.pages}
+    if not planned:
+        return []
+    out = []
+    for slug, (first, count) in _article_pages(pdf_path, plan).items():
+        want = planned.get(slug)
+        if want is None:
+            continue
+        # Full-page ads placed after an article are not bookmarked: do not count them.
+        ads = sum(1 for s in plan.sections if isinstance(s, AdPage) and s.ad is not None
+                  and s.ad.spec.after == slug)
+        count -= ads
+        if count > want:
+            out.append(Finding(f"article '{slug}' runs to {count} pages; the flatplan gives it "
+                               f"{want}, so everything after it moved", loc,
+                               "cut the text or a photo, or plan more pages",
+                               "plan.article-overflow", ERROR, page=first + 1, obj=slug))
+        elif count < want:
+            out.append(Finding(f"article '{slug}' fills {count} of its {want} planned pages",
+                               loc, "lengthen it, add a photo, or plan fewer pages",
+                               "plan.article-short", WARNING, page=first + 1, obj=slug))
+    return out
 
 
 def _half_ads(pdf_path: Path, doc: pdfium.PdfDocument, plan: Plan,
