@@ -158,6 +158,7 @@ class SectionBuilder:
         self.stats = SectionStats()
         self._done: dict[str, tuple[bytes, int, int]] = {}  # key -> pdf, pages, skip
         self._rendered: set[str] = set()
+        self._known: set[str] = set()  # content keys laid out by an earlier build
 
     # -- the flatplan
 
@@ -179,9 +180,11 @@ class SectionBuilder:
     def _count(self, unit: Unit) -> int:
         path = self.cache / f"count-{unit.content_key}.json"
         try:
-            return int(json.loads(path.read_text())["pages"])
+            pages = int(json.loads(path.read_text())["pages"])
         except (OSError, ValueError, KeyError, TypeError):
             return estimate_pages(unit.section)
+        self._known.add(unit.content_key)  # laid out before, maybe elsewhere
+        return pages
 
     # -- one pass: position every unit from the current counts, lay out what is missing
 
@@ -308,7 +311,10 @@ class SectionBuilder:
                 if not started:
                     self.step("Laying out sections")
                     started = True
-                if unit.content_key in measured and unit.bookmark:
+                if unit.bookmark and (unit.content_key in measured
+                                      or unit.content_key in self._known):
+                    # Same content, new place or new page numbers: moved by a change
+                    # elsewhere (or by the first guess of this build being wrong).
                     self.stats.moved.append(unit.bookmark)
                 job = self._job(unit.key, html)
                 if pool is None:

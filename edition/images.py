@@ -302,11 +302,14 @@ def to_cmyk(img: Image.Image) -> Image.Image:
 
 
 def effective_dpi(req: ImageRequest, sw: int, sh: int) -> float:
-    """Source pixels per inch at the placed size (after the crop)."""
+    """Source pixels per inch at the placed size.
+
+    Cropped to fill the box, the side that fills it exactly sets the scale (the other is
+    cut); fitted inside the box, the side that touches it does."""
     box_w, box_h = req.width_mm / MM_PER_INCH, req.height_mm / MM_PER_INCH
     if req.crop:
-        return min(sw / box_w, sh / box_h) if sw / sh < box_w / box_h else sh / box_h
-    return min(sw / box_w, sh / box_h)
+        return min(sw / box_w, sh / box_h)
+    return max(sw / box_w, sh / box_h)
 
 
 def _worker(args: tuple[ImageRequest, Path, str]) -> PreparedImage | EditionError:
