@@ -50,8 +50,7 @@ class Console:
 
     def progress(self, label: str) -> Callable[[int, int], None]:
         """A progress bar on a terminal (redrawn in place); silent when output is a file."""
-        stream = click.get_text_stream("stderr")
-        live = self.verbosity >= 0 and stream.isatty()
+        live = self.verbosity >= 0 and sys.stderr.isatty()
 
         def update(done: int, total: int) -> None:
             if not live or total <= 1:

@@ -146,7 +146,7 @@ def _finish(plan: Plan, profile: Profile) -> Finish:
     if profile.embed_sources:
         sources = issue_sources(plan.issue.root, [a.path for a in plan.issue.articles])
     return Finish(plan.issue.id, profile.name, spec.number, spec.date.isoformat(),
-                  f"{spec.magazine} {spec.title}", spec.language,
+                  " ".join(p for p in (spec.magazine, spec.title) if p), spec.language,
                   bleed_mm=plan.layout.page.bleed if profile.marks else None,
                   print_intent=profile.cmyk, sources=sources)
 

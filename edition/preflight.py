@@ -307,12 +307,7 @@ def _colour(pdf: pikepdf.Pdf, profile: Profile, loc: Location) -> list[Finding]:
                 out.append(Finding(f"CMYK image {name} in an RGB edition", loc,
                                    "screen and archive editions are sRGB",
                                    "pdf.cmyk-image", ERROR, page=i, obj=name))
-        if profile.cmyk:
-            try:
-                rgb = bool(_RGB_OP.search(_content(page.obj)))
-            except pikepdf.PdfError:
-                rgb = False
-            if rgb:
+        if profile.cmyk and _draws_rgb(page):
                 out.append(Finding("RGB colour in the page's drawing", loc,
                                    "give the layout's colours in CMYK", "pdf.rgb-colour",
                                    ERROR, page=i))
@@ -337,7 +332,7 @@ def _mentions_rgb(obj: pikepdf.Object) -> bool:
 
 
 _DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
-_RGB_OP = re.compile(rb"(?:^|\s)(?:rg|RG)(?:\s|$)")
+_RGB_OP = re.compile(rb"(?:^|\s)(?:rg|RG)(?:\s|$)|/DeviceRGB\b")
 
 
 def _content(obj: pikepdf.Object) -> bytes:
@@ -348,6 +343,26 @@ def _content(obj: pikepdf.Object) -> bytes:
     if isinstance(contents, pikepdf.Array):
         return b"\n".join(c.read_bytes() for c in contents)
     return contents.read_bytes()
+
+
+def _draws_rgb(page: pikepdf.Page) -> bool:
+    """RGB colour set in a page's drawing, or in a form it paints (`rg`, `RG`, or a
+    colour space named /DeviceRGB for `cs`/`CS`)."""
+    stack = [page.obj]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        obj = stack.pop()
+        try:
+            if _RGB_OP.search(_content(obj)):
+                return True
+        except pikepdf.PdfError:
+            continue
+        xobjects = obj.get("/Resources", {}).get("/XObject", {})
+        for xobj in xobjects.values():
+            if xobj.get("/Subtype") == Name.Form and xobj.objgen not in seen:
+                seen.add(xobj.objgen)
+                stack.append(xobj)
+    return False
 
 
 def _page_images(page: pikepdf.Page) -> Iterator[tuple[str, pikepdf.Object]]:
@@ -486,7 +501,9 @@ def _pages(doc: pdfium.PdfDocument, profile: Profile, loc: Location) -> list[Fin
         page = doc[i]
         try:
             objects = list(page.get_objects(max_depth=2))
-            if not objects:
+            tl, tb, tr, tt = page.get_trimbox()
+            inside = [o for o in objects if _within(o.get_bounds(), (tl, tb, tr, tt))]
+            if not inside:  # nothing on the page itself: crop marks are outside the trim
                 out.append(Finding("page is empty", loc, "fill it or remove it",
                                    "pdf.empty-page", ERROR, page=i + 1))
                 continue
@@ -522,6 +539,12 @@ def _pages(doc: pdfium.PdfDocument, profile: Profile, loc: Location) -> list[Fin
         finally:
             page.close()
     return out
+
+
+def _within(bounds: tuple[float, float, float, float],
+            box: tuple[float, float, float, float]) -> bool:
+    left, bottom, right, top = bounds
+    return right > box[0] and left < box[2] and top > box[1] and bottom < box[3]
 
 
 def _short_of_bleed(page: pdfium.PdfPage, objects: list, number: int,

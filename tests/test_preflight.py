@@ -1,0 +1,586 @@
+"""Preflight: every finding made to happen (in an issue or a PDF crafted for it), and not
+happening in the clean case; `edition check`'s JSON report and exit codes.
+
+`clean` is the minimal fixture with its photos enlarged enough for the screen edition
+(150 dpi), built once in the screen and archive profiles; the print PDF is conftest's
+session-wide `minimal_pdf`. Broken cases are copies changed with pikepdf or in the issue
+folder: the builds are shared, never changed in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import FIXTURES, REPO, invoke
+from pikepdf import Name
+from PIL import Image
+
+from edition.preflight import check_pdf
+from edition.profiles import PROFILES
+
+pytestmark = pytest.mark.slow
+
+MM = 72 / 25.4
+W, H = 210 * MM, 297 * MM
+BLEED = 3 * MM
+ISSUE_ID = "minimal"
+FINDING_KEYS = {"severity", "code", "message", "file", "line", "page", "object"}
+# How much each photo of the minimal fixture is enlarged to reach 150 dpi at its placed
+# size (the originals have 54 to 127 dpi there: the fixture is small on purpose).
+ENLARGE = {"photos/cover.jpg": 2.2, "photos/inframe-1.jpg": 3.0, "photos/inframe-2.jpg": 2.7,
+           "photos/lead-a.jpg": 1.3, "photos/lead-b.jpg": 1.3, "ads/full.png": 2.2,
+           "ads/half.png": 1.6}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def check(issue: Path, out: Path, *args: str, exit_code: int = 0) -> dict:
+    """`edition check --format json`, parsed."""
+    result = invoke(["check", issue, "--out", out, "--format", "json", *args],
+                    exit_code=exit_code)
+    return json.loads(result.stdout)
+
+
+def findings(report: dict, profile: str | None = None) -> list[dict]:
+    return [f for p in report["profiles"] if profile in (None, p["profile"])
+            for f in p["findings"]]
+
+
+def codes(found: list) -> set[str]:
+    return {f["code"] if isinstance(f, dict) else f.code for f in found}
+
+
+def with_code(found: list, code: str) -> list:
+    return [f for f in found if (f["code"] if isinstance(f, dict) else f.code) == code]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def copy_issue(src: Path, parent: Path) -> Path:
+    """A copy of an issue folder (same folder name, so the same issue id)."""
+    dest = parent / src.name
+    shutil.copytree(src, dest)
+    return dest
+
+
+def copy_pdf(src: Path, out: Path, profile: str) -> Path:
+    """Put a copy of a built PDF where `edition check --out OUT` looks for it."""
+    dest = out / ISSUE_ID / f"{ISSUE_ID}-{profile}.pdf"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dest)
+    return dest
+
+
+@dataclass
+class Clean:
+    issue: Path
+    out: Path
+    output: dict[str, str]  # profile -> what `edition build` printed
+
+    def pdf(self, profile: str) -> Path:
+        return self.out / ISSUE_ID / f"{ISSUE_ID}-{profile}.pdf"
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Clean:
+    root = tmp_path_factory.mktemp("clean")
+    issue = root / ISSUE_ID
+    shutil.copytree(FIXTURES / ISSUE_ID, issue)
+    for rel, factor in ENLARGE.items():
+        path = issue / rel
+        with Image.open(path) as img:
+            big = img.convert("RGB").resize((round(img.width * factor),
+                                             round(img.height * factor)),
+                                            Image.Resampling.BICUBIC)
+        if path.suffix == ".png":
+            big.save(path, compress_level=1)
+        else:
+            big.save(path, quality=90)
+    out = root / "dist"
+    output = {p: invoke(["build", issue, "--profile", p, "--out", out]).output
+              for p in ("screen", "archive")}
+    return Clean(issue, out, output)
+
+
+def _page(pdf: pikepdf.Pdf, content: bytes) -> pikepdf.Page:
+    """An A4 print page (trim, 3 mm bleed, slug) with a non-embedded Helvetica and an
+    8 x 8 grey image to draw with."""
+    pdf.add_blank_page(page_size=(W, H))
+    page = pdf.pages[-1]
+    page.obj.MediaBox = pikepdf.Array([-36, -36, W + 36, H + 36])
+    page.obj.TrimBox = pikepdf.Array([0, 0, W, H])
+    page.obj.BleedBox = pikepdf.Array([-BLEED, -BLEED, W + BLEED, H + BLEED])
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=Name.Font, Subtype=Name.Type1,
+                                                BaseFont=Name.Helvetica,
+                                                Encoding=Name.WinAnsiEncoding))
+    image = pdf.make_stream(bytes([128]) * 64, Type=Name.XObject, Subtype=Name.Image, Width=8,
+                            Height=8, ColorSpace=Name.DeviceGray, BitsPerComponent=8)
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font),
+                                            XObject=pikepdf.Dictionary(Im1=image))
+    page.obj.Contents = pdf.make_stream(content)
+    return page
+
+
+def craft(path: Path, *contents: bytes) -> Path:
+    """A PDF of one crafted page per content stream."""
+    with pikepdf.new() as pdf:
+        for content in contents:
+            _page(pdf, content)
+        pdf.save(path)
+    return path
+
+
+def mutate(src: Path, dest: Path, change) -> Path:
+    """A copy of `src` changed by `change(pdf)`."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with pikepdf.open(src) as pdf:
+        change(pdf)
+        pdf.save(dest)
+    return dest
+
+
+# ---------------------------------------------------------------- the sources
+
+
+def test_low_resolution_photo_names_the_file_and_its_dpi(make_issue, tmp_path, clean):
+    report = check(make_issue(), tmp_path / "empty", "--profile", "print", "--profile",
+                   "screen")
+    layout = tomllib.loads((REPO / "layouts" / "classic" / "layout.toml").read_text("utf-8"))
+    # lead-a.jpg (900 x 560 px) fills the text width (179 mm) x the lead height: the crop
+    # keeps its full height, so its resolution there is 560 px over the lead's height.
+    lead_mm = layout["photos"]["lead"]
+    dpi = round(560 / (lead_mm / 25.4))
+    assert dpi == 127
+    for profile, severity in (("print", "error"), ("screen", "warning")):
+        found = [f for f in with_code(findings(report, profile), "photo.low-resolution")
+                 if f["object"] == "lead-a.jpg"]
+        assert len(found) == 1, profile
+        f = found[0]
+        assert f["file"].endswith("photos/lead-a.jpg")
+        assert f"{dpi} dpi" in f["message"] and str(PROFILES[profile].dpi) in f["message"]
+        assert f["severity"] == severity  # under half the profile's dpi is an error
+    # every photo of the fixture is too small for print, each named once
+    names = {f["object"] for f in with_code(findings(report, "print"), "photo.low-resolution")}
+    assert names == {Path(p).name for p in ENLARGE}
+    # the clean issue's photos are large enough for the screen edition
+    clean_report = check(clean.issue, clean.out, "--profile", "screen")
+    assert not with_code(findings(clean_report), "photo.low-resolution")
+
+
+def test_every_finding_has_the_documented_keys(make_issue, tmp_path):
+    report = check(make_issue(), tmp_path / "empty", "--profile", "all")
+    assert set(report) == {"issue", "status", "profiles"}
+    assert [p["profile"] for p in report["profiles"]] == ["print", "screen", "archive"]
+    assert findings(report)
+    for f in findings(report):
+        assert set(f) >= FINDING_KEYS, f
+        assert f["severity"] in ("error", "warning", "info")
+
+
+@pytest.fixture
+def unlabelled(clean, tmp_path) -> Path:
+    """The clean issue with a lead photo and an Inframe photo uncaptioned, and the other
+    lead photo uncredited."""
+    issue = copy_issue(clean.issue, tmp_path)
+    edit(issue / "articles" / "patroli-utara.md",
+         'lead_caption: "Langit senja di atas perairan yang tenang."\n', "")
+    edit(issue / "issue.toml", 'caption = "Warna hangat senja dalam bingkai tegak."\n', "")
+    edit(issue / "articles" / "gudang-baru.md", 'credit: "Fotografer Uji"\n', "")
+    return issue
+
+
+def test_missing_caption_and_credit(unlabelled, tmp_path, clean):
+    found = findings(check(unlabelled, tmp_path / "empty", "--profile", "screen"))
+    no_caption = with_code(found, "photo.no-caption")
+    assert {f["object"] for f in no_caption} == {"lead-a.jpg", "inframe-2.jpg"}
+    assert all(f["severity"] == "warning" for f in no_caption)
+    assert {Path(f["file"]).name for f in no_caption} == {"lead-a.jpg", "inframe-2.jpg"}
+    no_credit = with_code(found, "photo.no-credit")
+    assert [f["object"] for f in no_credit] == ["lead-b.jpg"]
+    clean_found = findings(check(clean.issue, tmp_path / "empty", "--profile", "screen"))
+    assert not codes(clean_found) & {"photo.no-caption", "photo.no-credit"}
+
+
+@pytest.mark.parametrize(("off", "reported"), [(0.03, True), (-0.03, True), (0.01, False),
+                                               (-0.01, False)])
+def test_ad_artwork_of_the_wrong_shape(make_issue, tmp_path, off, reported):
+    issue = make_issue()
+    # the half-page ad's slot is the text width (210 - 18 - 13 mm) x 128 mm
+    want = (210 - 18 - 13) / 128
+    width = 1400
+    Image.new("RGB", (width, round(width / (want * (1 + off)))), "navy").save(
+        issue / "ads" / "half.png")
+    found = with_code(findings(check(issue, tmp_path / "empty", "--profile", "screen")),
+                      "ad.aspect")
+    assert bool(found) == reported
+    if reported:
+        assert found[0]["object"] == "half.png" and found[0]["severity"] == "error"
+        assert "half-page" in found[0]["message"] and "3%" in found[0]["message"]
+
+
+# ---------------------------------------------------------------- the PDF, crafted
+
+
+def test_page_count_not_a_multiple_of_4(minimal_pdf, tmp_path):
+    assert not with_code(check_pdf(minimal_pdf, None, PROFILES["print"]), "pdf.page-count")
+    short = mutate(minimal_pdf, tmp_path / "short.pdf", lambda pdf: pdf.pages.__delitem__(-1))
+    with pikepdf.open(short) as pdf:
+        pages = len(pdf.pages)
+    assert pages % 4 == 3
+    found = with_code(check_pdf(short, None, PROFILES["print"]), "pdf.page-count")
+    assert len(found) == 1 and f"{pages} pages" in found[0].message
+    # the screen edition is not folded: any count will do
+    assert not with_code(check_pdf(short, None, PROFILES["screen"]), "pdf.page-count")
+
+
+def test_empty_page(clean, tmp_path):
+    assert not with_code(check_pdf(clean.pdf("screen"), None, PROFILES["screen"]),
+                         "pdf.empty-page")
+
+    def blank_second_page(pdf: pikepdf.Pdf) -> None:
+        pdf.pages[1].obj.Contents = pdf.make_stream(b"")
+
+    blank = mutate(clean.pdf("screen"), tmp_path / "blank.pdf", blank_second_page)
+    found = with_code(check_pdf(blank, None, PROFILES["screen"]), "pdf.empty-page")
+    assert [f.page for f in found] == [2]
+
+
+def _marks_only(pdf: pikepdf.Pdf, index: int) -> None:
+    """Page `index` as a blank page looks after finishing: crop marks outside the bleed."""
+    b, s = BLEED + 0.5 * MM, BLEED + 6.5 * MM
+    lines = []
+    for x in (0, W):
+        lines += [(x, -b, x, -s), (x, H + b, x, H + s)]
+    for y in (0, H):
+        lines += [(-b, y, -s, y), (W + b, y, W + s, y)]
+    ops = ["q", "0.25 w", "0 0 0 1 K"]
+    ops += [f"{ax:.3f} {ay:.3f} m {bx:.3f} {by:.3f} l S" for ax, ay, bx, by in lines]
+    ops.append("Q")
+    pdf.pages[index].obj.Contents = pdf.make_stream("\n".join(ops).encode())
+
+
+def test_empty_page_with_crop_marks_in_the_print_edition(minimal_pdf, tmp_path):
+    blank = mutate(minimal_pdf, tmp_path / "blank.pdf", lambda pdf: _marks_only(pdf, 5))
+    found = with_code(check_pdf(blank, None, PROFILES["print"]), "pdf.empty-page")
+    assert [f.page for f in found] == [6]
+
+
+def test_font_not_embedded_and_not_bundled(tmp_path, minimal_pdf, clean):
+    pdf = craft(tmp_path / "helvetica.pdf", b"BT /F1 12 Tf 100 400 Td (Helvetica) Tj ET")
+    found = check_pdf(pdf, None, PROFILES["screen"])
+    for code in ("pdf.font-not-embedded", "pdf.font-foreign"):
+        hits = with_code(found, code)
+        assert [(f.obj, f.page, f.severity.value) for f in hits] == [("Helvetica", 1, "error")]
+    for good, profile in ((minimal_pdf, "print"), (clean.pdf("screen"), "screen"),
+                          (clean.pdf("archive"), "archive")):
+        assert not codes(check_pdf(good, None, PROFILES[profile])) & {
+            "pdf.font-not-embedded", "pdf.font-foreign"}, profile
+
+
+def test_rgb_in_the_print_edition(clean, minimal_pdf):
+    rgb = {"pdf.rgb-image", "pdf.rgb-colour", "pdf.rgb-space"}
+    assert not codes(check_pdf(minimal_pdf, None, PROFILES["print"])) & rgb
+    found = check_pdf(clean.pdf("screen"), None, PROFILES["print"])
+    images = with_code(found, "pdf.rgb-image")
+    assert images and 1 in {f.page for f in images}  # the cover photo
+    assert with_code(found, "pdf.rgb-colour")  # the text and rules of the layout
+    # ... and an RGB PDF is fine for the screen edition
+    assert not codes(check_pdf(clean.pdf("screen"), None, PROFILES["screen"])) & rgb
+
+
+def _rgb_in_a_form(pdf: pikepdf.Pdf) -> None:
+    page = pdf.pages[1]
+    form = pdf.make_stream(b"1 0 0 rg 100 100 200 200 re f", Type=Name.XObject,
+                           Subtype=Name.Form, BBox=[0, 0, W, H])
+    name = page.add_resource(form, Name.XObject, prefix="Fx")
+    page.contents_add(pdf.make_stream(f"q {name} Do Q".encode()), prepend=False)
+
+
+def _rgb_through_cs(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[1].contents_add(pdf.make_stream(b"q /DeviceRGB cs 1 0 0 sc 100 100 200 200 re f Q"),
+                              prepend=False)
+
+
+def _rgb_operator(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[1].contents_add(pdf.make_stream(b"q 1 0 0 rg 100 100 200 200 re f Q"),
+                              prepend=False)
+
+
+@pytest.mark.parametrize("change", [
+    _rgb_operator,
+    _rgb_in_a_form,
+    _rgb_through_cs,
+])
+def test_rgb_drawing_added_to_a_print_page_is_reported(minimal_pdf, tmp_path, change):
+    changed = mutate(minimal_pdf, tmp_path / "rgb.pdf", change)
+    found = check_pdf(changed, None, PROFILES["print"])
+    assert codes(found) & {"pdf.rgb-colour", "pdf.rgb-space"}, [str(f) for f in found]
+
+
+def test_cmyk_image_in_the_archive_edition(minimal_pdf, clean):
+    found = with_code(check_pdf(minimal_pdf, None, PROFILES["archive"]), "pdf.cmyk-image")
+    assert found and 1 in {f.page for f in found}
+    assert not with_code(check_pdf(clean.pdf("archive"), None, PROFILES["archive"]),
+                         "pdf.cmyk-image")
+
+
+def _drop(key: str, page: int | None = None):
+    def change(pdf: pikepdf.Pdf) -> None:
+        target = pdf.Root if page is None else pdf.pages[page - 1].obj
+        del target[key]
+    return change
+
+
+def _xmp_without_pdfx(pdf: pikepdf.Pdf) -> None:
+    xmp = pdf.Root.Metadata.read_bytes().replace(b"PDF/X-4", b"PDF/X-0")
+    pdf.Root.Metadata = pdf.make_stream(xmp, Type=Name.Metadata, Subtype=Name.XML)
+
+
+def _rgb_intent(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.OutputIntents[0].DestOutputProfile.N = 3
+
+
+@pytest.mark.parametrize(("change", "code", "page"), [
+    (_drop("/OutputIntents"), "pdfx.no-output-intent", None),
+    (_rgb_intent, "pdfx.output-intent-not-cmyk", None),
+    (_drop("/TrimBox", page=3), "pdfx.boxes", 3),
+    (_drop("/BleedBox", page=6), "pdfx.boxes", 6),
+    (_xmp_without_pdfx, "pdfx.xmp", None),
+    (_drop("/Lang"), "pdf.no-lang", None),
+])
+def test_pdfx_requirements(minimal_pdf, tmp_path, change, code, page):
+    assert not codes(check_pdf(minimal_pdf, None, PROFILES["print"])) & {
+        "pdfx.no-output-intent", "pdfx.output-intent-not-cmyk", "pdfx.boxes", "pdfx.xmp",
+        "pdf.no-lang"}
+    changed = mutate(minimal_pdf, tmp_path / "changed.pdf", change)
+    found = with_code(check_pdf(changed, None, PROFILES["print"]), code)
+    assert len(found) == 1
+    assert found[0].page == page
+
+
+def _no_alt_on_one_figure(pdf: pikepdf.Pdf) -> None:
+    stack, seen = [pdf.Root.StructTreeRoot], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pikepdf.Array):
+            stack.extend(node)
+        elif isinstance(node, pikepdf.Dictionary):
+            if node.is_indirect and node.objgen in seen:
+                continue
+            if node.is_indirect:
+                seen.add(node.objgen)
+            if node.get("/S") == Name.Figure and "/Alt" in node:
+                del node["/Alt"]
+                return
+            if "/K" in node:
+                stack.append(node.K)
+    raise AssertionError("no figure with alt text")
+
+
+def _not_marked(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.MarkInfo.Marked = False
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    (_drop("/StructTreeRoot"), "pdf.untagged"),
+    (_not_marked, "pdf.untagged"),
+    (_no_alt_on_one_figure, "pdf.no-alt"),
+    (_drop("/Outlines"), "pdf.no-bookmarks"),
+])
+def test_screen_requirements(clean, tmp_path, change, code):
+    assert not codes(check_pdf(clean.pdf("screen"), None, PROFILES["screen"])) & {
+        "pdf.untagged", "pdf.no-alt", "pdf.no-bookmarks"}
+    changed = mutate(clean.pdf("screen"), tmp_path / "changed.pdf", change)
+    found = with_code(check_pdf(changed, None, PROFILES["screen"]), code)
+    assert len(found) == 1
+    if code == "pdf.no-alt":
+        assert found[0].message.startswith("1 figure")
+
+
+def test_sources_missing_from_the_archive(clean, tmp_path):
+    pdfa = {"pdfa.no-af", "pdfa.source-missing", "pdfa.af-relationship",
+            "pdfa.no-output-intent", "pdfa.xmp"}
+    report = check(clean.issue, clean.out, "--profile", "archive")
+    assert not codes(findings(report)) & pdfa
+
+    def drop_one(pdf: pikepdf.Pdf) -> None:
+        spec = pdf.attachments["articles/gudang-baru.md"].obj
+        pdf.Root.AF = pikepdf.Array([s for s in pdf.Root.AF if s.objgen != spec.objgen])
+        del pdf.attachments["articles/gudang-baru.md"]
+
+    out = tmp_path / "one"
+    mutate(clean.pdf("archive"), out / ISSUE_ID / f"{ISSUE_ID}-archive.pdf", drop_one)
+    found = findings(check(clean.issue, out, "--profile", "archive"))
+    assert [f["object"] for f in with_code(found, "pdfa.source-missing")] == [
+        "articles/gudang-baru.md"]
+    assert not with_code(found, "pdfa.no-af")
+
+    def drop_all(pdf: pikepdf.Pdf) -> None:
+        for name in list(pdf.attachments):
+            del pdf.attachments[name]
+        if "/AF" in pdf.Root:
+            del pdf.Root["/AF"]
+
+    out = tmp_path / "none"
+    mutate(clean.pdf("archive"), out / ISSUE_ID / f"{ISSUE_ID}-archive.pdf", drop_all)
+    found = findings(check(clean.issue, out, "--profile", "archive"))
+    assert len(with_code(found, "pdfa.no-af")) == 1
+    assert sorted(f["object"] for f in with_code(found, "pdfa.source-missing")) == [
+        "articles/gudang-baru.md", "articles/latihan-gabungan.md", "articles/patroli-utara.md",
+        "issue.toml"]
+
+
+def test_archive_intent_and_xmp(clean, tmp_path):
+    def no_intent(pdf: pikepdf.Pdf) -> None:
+        del pdf.Root["/OutputIntents"]
+
+    def not_pdfa3(pdf: pikepdf.Pdf) -> None:
+        xmp = pdf.Root.Metadata.read_bytes().replace(b'pdfaid:part="3"', b'pdfaid:part="2"')
+        pdf.Root.Metadata = pdf.make_stream(xmp, Type=Name.Metadata, Subtype=Name.XML)
+
+    for change, code in ((no_intent, "pdfa.no-output-intent"), (not_pdfa3, "pdfa.xmp")):
+        changed = mutate(clean.pdf("archive"), tmp_path / f"{code}.pdf", change)
+        assert len(with_code(check_pdf(changed, None, PROFILES["archive"]), code)) == 1, code
+
+
+# text 2 mm inside the left trim; text well inside
+NEAR_TRIM = b"BT /F1 12 Tf 5.67 420 Td (Tepi kiri) Tj ET"
+INSIDE = b"BT /F1 12 Tf 80 420 Td (Di tengah) Tj ET"
+# an image from the left trim (x = 0) into the page, and one from the left bleed edge
+IMAGE_AT_TRIM = b"q 300 0 0 400 0 200 cm /Im1 Do Q"
+IMAGE_BLEEDING = f"q {300 + BLEED:.3f} 0 0 400 {-BLEED:.3f} 200 cm /Im1 Do Q".encode()
+# a filled box from the bottom trim up, and one from the bottom bleed edge
+AREA_AT_TRIM = b"0 0 0 0.2 k 100 0 300 200 re f"
+AREA_BLEEDING = f"0 0 0 0.2 k 100 {-BLEED:.3f} 300 {200 + BLEED:.3f} re f".encode()
+
+
+def test_text_inside_the_safety_margin(tmp_path, minimal_pdf):
+    pdf = craft(tmp_path / "margin.pdf", NEAR_TRIM, INSIDE, b"q Q " + NEAR_TRIM)
+    found = with_code(check_pdf(pdf, None, PROFILES["print"]), "pdf.safety-margin")
+    assert [f.page for f in found] == [1, 3]
+    assert all(f.severity.value == "warning" and "Tepi kiri" in f.message for f in found)
+    # page 1 is a right-hand page: its left edge is the gutter
+    assert "gutter" in found[0].message
+    assert not with_code(check_pdf(minimal_pdf, None, PROFILES["print"]), "pdf.safety-margin")
+
+
+@pytest.mark.parametrize(("short", "bleeding", "edge", "kind"), [
+    (IMAGE_AT_TRIM, IMAGE_BLEEDING, "left", "image"),
+    (AREA_AT_TRIM, AREA_BLEEDING, "bottom", "area"),
+])
+def test_short_of_bleed(tmp_path, short, bleeding, edge, kind):
+    pdf = craft(tmp_path / "bleed.pdf", short, bleeding)
+    found = with_code(check_pdf(pdf, None, PROFILES["print"]), "pdf.short-of-bleed")
+    assert [f.page for f in found] == [1]
+    assert found[0].message.startswith(f"{kind} reaches the {edge} trim")
+    # the screen edition has no bleed: nothing to fall short of
+    assert not with_code(check_pdf(pdf, None, PROFILES["screen"]), "pdf.short-of-bleed")
+
+
+def test_real_print_pdf_has_nothing_short_of_the_bleed(minimal_pdf):
+    assert not with_code(check_pdf(minimal_pdf, None, PROFILES["print"]), "pdf.short-of-bleed")
+
+
+# ---------------------------------------------------------------- built or not, stale
+
+
+def test_not_built_is_information(clean, tmp_path):
+    report = check(clean.issue, tmp_path / "nothing-here", "--profile", "screen", "--strict")
+    found = findings(report)
+    assert [(f["code"], f["severity"]) for f in found] == [("pdf.not-built", "info")]
+    assert report["status"] == "ok" and report["profiles"][0]["pdf"] is None
+    built = findings(check(clean.issue, clean.out, "--profile", "screen"))
+    assert not with_code(built, "pdf.not-built")
+
+
+def test_stale_pdf(clean, tmp_path):
+    issue = copy_issue(clean.issue, tmp_path / "issue")  # copy2: the files keep their times
+    out = tmp_path / "out"
+    pdf = copy_pdf(clean.pdf("screen"), out, "screen")
+    assert not with_code(findings(check(issue, out, "--profile", "screen")), "pdf.stale")
+    later = time.time() + 60
+    os.utime(issue / "articles" / "gudang-baru.md", (later, later))
+    found = with_code(findings(check(issue, out, "--profile", "screen")), "pdf.stale")
+    assert len(found) == 1
+    assert found[0]["severity"] == "warning" and Path(found[0]["file"]) == pdf
+
+
+# ---------------------------------------------------------------- exit codes
+
+
+def test_clean_built_issue_passes_strict(clean):
+    report = check(clean.issue, clean.out, "--profile", "screen", "--strict")
+    assert report["status"] == "ok"
+    assert findings(report) == []
+    assert report["profiles"][0]["pdf"] == str(clean.pdf("screen"))
+
+
+def test_warning_fails_only_with_strict(unlabelled, tmp_path):
+    empty = tmp_path / "empty"
+    report = check(unlabelled, empty, "--profile", "screen")
+    assert report["status"] == "ok"
+    assert {f["severity"] for f in with_code(findings(report), "photo.no-caption")} == {
+        "warning"}
+    report = check(unlabelled, empty, "--profile", "screen", "--strict", exit_code=1)
+    assert report["status"] == "findings"
+    assert {f["severity"] for f in with_code(findings(report), "photo.no-caption")} == {"error"}
+    # information is not promoted
+    assert {f["severity"] for f in with_code(findings(report), "pdf.not-built")} == {"info"}
+    text = invoke(["check", unlabelled, "--out", empty, "--profile", "screen", "--strict"],
+                  exit_code=1).output
+    assert "[photo.no-caption]" in text
+
+
+def test_bad_input_exits_2_and_still_prints_json(make_issue, tmp_path):
+    issue = make_issue()
+    toml = issue / "issue.toml"
+    edit(toml, "number = 7", 'number = "tujuh"')
+    line = toml.read_text("utf-8").splitlines().index('number = "tujuh"') + 1
+    report = check(issue, tmp_path / "empty", exit_code=2)
+    assert report["status"] == "bad-input"
+    assert report["issue"] == str(issue)
+    found = report["findings"]
+    assert found and all(f["severity"] == "error" for f in found)
+    assert Path(found[0]["file"]) == toml and found[0]["line"] == line
+    text = invoke(["check", issue, "--out", tmp_path / "empty"], exit_code=2).output
+    assert f"{toml}:{line}: error:" in text and "Traceback" not in text
+
+
+def test_broken_toml_syntax_exits_2(make_issue, tmp_path):
+    issue = make_issue()
+    (issue / "issue.toml").write_text("number = 7\ndate = \n", "utf-8")
+    report = check(issue, tmp_path / "empty", "--profile", "all", exit_code=2)
+    assert report["status"] == "bad-input" and report["findings"]
+
+
+# ---------------------------------------------------------------- the build's summary
+
+
+def test_build_prints_the_preflight_summary(clean):
+    for profile, output in clean.output.items():
+        report = check(clean.issue, clean.out, "--profile", profile)
+        counts = report["profiles"][0]["counts"]
+        errors, warnings = counts["error"], counts["warning"]
+        summary = (f"preflight: {errors} error{'s' * (errors != 1)}, "
+                   f"{warnings} warning{'s' * (warnings != 1)}")
+        line = next(ln for ln in output.splitlines() if ln.startswith(f"{profile}: "))
+        assert line.endswith(summary), (line, summary)
+    # the clean issue is clean for the screen edition, not for the 300-dpi archive
+    assert clean.output["screen"].rstrip().endswith("preflight: 0 errors, 0 warnings")
+    archive = next(ln for ln in clean.output["archive"].splitlines()
+                   if ln.startswith("archive: "))
+    assert re.search(r"preflight: 0 errors, [1-9]\d* warnings?$", archive), archive
