@@ -195,13 +195,22 @@ class SectionBuilder:
         return _sha(self.fingerprint, self.renderer.html([unit.section]))
 
     def _count(self, unit: Unit) -> int:
+        """A section's page count: known when this content was laid out before; else what
+        the same section took in the last build (an edit seldom changes it); else a guess."""
         path = self.cache / f"count-{unit.content_key}.json"
         try:
             pages = int(json.loads(path.read_text())["pages"])
         except (OSError, ValueError, KeyError, TypeError):
-            return estimate_pages(unit.section)
+            try:
+                return int(json.loads(self._last(unit).read_text())["pages"])
+            except (OSError, ValueError, KeyError, TypeError):
+                return estimate_pages(unit.section)
         self._known.add(unit.content_key)  # laid out before, maybe elsewhere
         return pages
+
+    def _last(self, unit: Unit) -> Path:
+        name = f"{self.plan.issue.root.resolve()}|{self.profile.name}|{unit.anchor or ''}"
+        return self.cache / f"last-{_sha(name)}.json"
 
     # -- one pass: position every unit from the current counts, lay out what is missing
 
@@ -269,8 +278,10 @@ class SectionBuilder:
                 before = {u.content_key: u.pages for u in units}
                 self._pass(units, pool, measured)
                 for u in units:
-                    atomic_write_text(self.cache / f"count-{u.content_key}.json",
-                                      json.dumps({"pages": u.pages}))
+                    record = json.dumps({"pages": u.pages})
+                    atomic_write_text(self.cache / f"count-{u.content_key}.json", record)
+                    if u.anchor:
+                        atomic_write_text(self._last(u), record)
                 new_pad = pad
                 if self.profile.pad_to > 1:
                     body = sum(u.pages for u in units
