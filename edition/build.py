@@ -54,7 +54,8 @@ def build_edition(issue_dir: Path, profile: str = "print", out_root: Path = Path
         result = build_pdf(plan, prof, target, out_root / ".cache", html_out, step, force=force,
                            single_pass=single_pass, workers=workers, progress=progress)
         step("Preflight")
-        result.preflight = check_sources(plan, prof) + check_pdf(target, plan, prof)
+        result.preflight = check_sources(plan, prof) + check_pdf(target, plan, prof,
+                                                                 out_root / ".cache")
         _remember(record, inputs, result)
     result.findings[:0] = issue.warnings
     from .meta import record_build  # OUT/<issue-id>/<issue-id>.json: catalogue and archive

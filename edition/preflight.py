@@ -10,7 +10,9 @@ Two halves, both returning findings with a severity, the page and the object:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -189,7 +191,10 @@ def _ad_slots(plan: Plan) -> Iterator[tuple[Slot, str]]:
 # ---------------------------------------------------------------- the built PDF
 
 
-def check_pdf(path: Path, plan: Plan | None, profile: Profile) -> list[Finding]:
+def check_pdf(path: Path, plan: Plan | None, profile: Profile,
+              cache_dir: Path | None = None) -> list[Finding]:
+    """Preflight of a built PDF. With `cache_dir`, what was found on a page is remembered
+    by the page's content, so a rebuild checks only the pages that changed."""
     loc = Location(path)
     out: list[Finding] = []
     try:
@@ -197,16 +202,16 @@ def check_pdf(path: Path, plan: Plan | None, profile: Profile) -> list[Finding]:
     except pikepdf.PdfError as exc:
         return [Finding(f"the PDF cannot be read ({exc})", loc, "build it again",
                         "pdf.unreadable")]
-    with pdf:
-        out += _page_count(pdf, profile, loc)
-        out += _fonts(pdf, loc)
-        out += _colour(pdf, profile, loc)
-        out += _structure(pdf, profile, loc)
-        if profile.name == "archive":
-            out += _sources_embedded(pdf, plan, loc)
     doc = pdfium.PdfDocument(str(path))
     try:
-        out += _pages(doc, profile, loc)
+        with pdf:
+            out += _page_count(pdf, profile, loc)
+            out += _fonts(pdf, loc)
+            out += _colour_spaces(pdf, profile, loc)
+            out += _structure(pdf, profile, loc)
+            if profile.name == "archive":
+                out += _sources_embedded(pdf, plan, loc)
+            out += _each_page(pdf, doc, profile, loc, cache_dir)
         if plan is not None:
             out += _half_ads(pdf_path=path, doc=doc, plan=plan, loc=loc)
             out += _planned_pages(path, plan, loc)
@@ -292,33 +297,87 @@ def _image_space(image: pikepdf.Object) -> str:
         str(cs), "other")
 
 
-def _colour(pdf: pikepdf.Pdf, profile: Profile, loc: Location) -> list[Finding]:
+def _page_colour(page: pikepdf.Page, i: int, profile: Profile,
+                 loc: Location) -> list[Finding]:
     out = []
-    for i, page in enumerate(pdf.pages, 1):
-        for name, image in _page_images(page):
-            if image.get("/ImageMask"):
-                continue
-            space = _image_space(image)
-            if profile.cmyk and space == "rgb":
-                out.append(Finding(f"RGB image {name} in the print edition", loc,
-                                   "photos must be separated to CMYK for the press",
-                                   "pdf.rgb-image", ERROR, page=i, obj=name))
-            if not profile.cmyk and space == "cmyk":
-                out.append(Finding(f"CMYK image {name} in an RGB edition", loc,
-                                   "screen and archive editions are sRGB",
-                                   "pdf.cmyk-image", ERROR, page=i, obj=name))
-        if profile.cmyk and _draws_rgb(page):
-                out.append(Finding("RGB colour in the page's drawing", loc,
-                                   "give the layout's colours in CMYK", "pdf.rgb-colour",
-                                   ERROR, page=i))
+    for name, image in _page_images(page):
+        if image.get("/ImageMask"):
+            continue
+        space = _image_space(image)
+        if profile.cmyk and space == "rgb":
+            out.append(Finding(f"RGB image {name} in the print edition", loc,
+                               "photos must be separated to CMYK for the press",
+                               "pdf.rgb-image", ERROR, page=i, obj=name))
+        if not profile.cmyk and space == "cmyk":
+            out.append(Finding(f"CMYK image {name} in an RGB edition", loc,
+                               "screen and archive editions are sRGB",
+                               "pdf.cmyk-image", ERROR, page=i, obj=name))
+    if profile.cmyk and _draws_rgb(page):
+        out.append(Finding("RGB colour in the page's drawing", loc,
+                           "give the layout's colours in CMYK", "pdf.rgb-colour",
+                           ERROR, page=i))
+    return out
+
+
+def _colour_spaces(pdf: pikepdf.Pdf, profile: Profile, loc: Location) -> list[Finding]:
+    """A DeviceRGB colour space anywhere in the print PDF (groups, shadings, patterns)."""
     if profile.cmyk:
         for obj in pdf.objects:
             if _mentions_rgb(obj):
-                out.append(Finding("a DeviceRGB colour space remains in the print PDF", loc,
-                                   "transparency groups and shadings must be CMYK too",
-                                   "pdf.rgb-space", ERROR, obj=f"object {obj.objgen[0]}"))
-                break
+                return [Finding("a DeviceRGB colour space remains in the print PDF", loc,
+                                "transparency groups and shadings must be CMYK too",
+                                "pdf.rgb-space", ERROR, obj=f"object {obj.objgen[0]}")]
+    return []
+
+
+def _each_page(pdf: pikepdf.Pdf, doc: pdfium.PdfDocument, profile: Profile, loc: Location,
+               cache_dir: Path | None) -> list[Finding]:
+    """The checks of each page; with `cache_dir`, remembered by the page's content."""
+    cache_file = cache_dir / f"preflight-pages-{profile.name}.json" if cache_dir else None
+    known: dict[str, list[dict]] = {}
+    if cache_file is not None:
+        try:
+            known = json.loads(cache_file.read_text())
+        except (OSError, ValueError):
+            known = {}
+    seen: dict[str, list[dict]] = {}
+    out: list[Finding] = []
+    for i, page in enumerate(pdf.pages):
+        key = _page_key(page, profile) if cache_file is not None else ""
+        if key and key in known:
+            found = [dataclasses.replace(Finding.from_dict(d), location=loc, page=i + 1)
+                     for d in known[key]]
+        else:
+            found = _page_colour(page, i + 1, profile, loc)
+            pdfium_page = doc[i]
+            try:
+                found += _page_geometry(pdfium_page, i, profile, loc)
+            finally:
+                pdfium_page.close()
+        if key:
+            seen[key] = [{**f.as_dict(), "file": None, "page": None} for f in found]
+        out += found
+    if cache_file is not None:
+        from .publish import atomic_write_text
+
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(cache_file, json.dumps(seen))
     return out
+
+
+def _page_key(page: pikepdf.Page, profile: Profile) -> str:
+    """What a page's checks depend on: its drawing, its fonts and images, its boxes."""
+    h = hashlib.sha256(f"{profile}|".encode())
+    try:
+        h.update(_content(page.obj))
+    except pikepdf.PdfError:
+        return ""
+    fonts = page.obj.get("/Resources", {}).get("/Font", {})
+    h.update(repr(sorted(str(f.get("/BaseFont", "")) for f in fonts.values())).encode())
+    h.update(repr(sorted(n for n, _ in _page_images(page))).encode())
+    for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+        h.update(repr(page.obj.get(box)).encode())
+    return h.hexdigest()
 
 
 def _mentions_rgb(obj: pikepdf.Object) -> bool:
@@ -494,50 +553,41 @@ def _sources_embedded(pdf: pikepdf.Pdf, plan: Plan | None, loc: Location) -> lis
     return out
 
 
-def _pages(doc: pdfium.PdfDocument, profile: Profile, loc: Location) -> list[Finding]:
-    out = []
+def _page_geometry(page: pdfium.PdfPage, i: int, profile: Profile,
+                   loc: Location) -> list[Finding]:
+    """Page `i` (0-based): empty, text inside the safety margin, bleed that stops short."""
+    out: list[Finding] = []
     safety = SAFETY_MM * MM
-    for i in range(len(doc)):
-        page = doc[i]
-        try:
-            objects = list(page.get_objects(max_depth=2))
-            tl, tb, tr, tt = page.get_trimbox()
-            inside = [o for o in objects if _within(o.get_bounds(), (tl, tb, tr, tt))]
-            if not inside:  # nothing on the page itself: crop marks are outside the trim
-                out.append(Finding("page is empty", loc, "fill it or remove it",
-                                   "pdf.empty-page", ERROR, page=i + 1))
+    objects = list(page.get_objects(max_depth=2))
+    tl, tb, tr, tt = page.get_trimbox()
+    inside = [o for o in objects if _within(o.get_bounds(), (tl, tb, tr, tt))]
+    if not inside:  # nothing on the page itself: crop marks are outside the trim
+        return [Finding("page is empty", loc, "fill it or remove it", "pdf.empty-page",
+                        ERROR, page=i + 1)]
+    inside_left = (i + 1) % 2 == 1  # right-hand (odd) pages bind on their left
+    text = page.get_textpage()
+    try:
+        for r in range(text.count_rects()):
+            left, bottom, right, top = text.get_rect(r)
+            if right < tl or left > tr or top < tb or bottom > tt:
+                continue  # outside the trim: slug, marks
+            if not (left < tl + safety or right > tr - safety
+                    or bottom < tb + safety or top > tt - safety):
                 continue
-            tl, tb, tr, tt = page.get_trimbox()
-            inside_left = (i + 1) % 2 == 1  # right-hand (odd) pages bind on their left
-            text = page.get_textpage()
-            try:
-                close = 0
-                for r in range(text.count_rects()):
-                    left, bottom, right, top = text.get_rect(r)
-                    if right < tl or left > tr or top < tb or bottom > tt:
-                        continue  # outside the trim: slug, marks
-                    if (left < tl + safety or right > tr - safety
-                            or bottom < tb + safety or top > tt - safety):
-                        close += 1
-                        if close == 1:
-                            side = ("left" if left < tl + safety else "right"
-                                    if right > tr - safety else "top" if top > tt - safety
-                                    else "bottom")
-                            gutter = (side == "left") == inside_left and side in ("left", "right")
-                            what = "in the gutter" if gutter else f"near the {side} trim"
-                            snippet = " ".join(
-                                text.get_text_bounded(left, bottom, right, top).split())[:40]
-                            out.append(Finding(
-                                f"text '{snippet}' {what}, inside the {SAFETY_MM} mm "
-                                "safety margin",
-                                loc, "move it inwards: the trim can cut it", "pdf.safety-margin",
-                                WARNING, page=i + 1, obj=snippet[:40] or None))
-            finally:
-                text.close()
-            if profile.bleed:
-                out += _short_of_bleed(page, objects, i + 1, loc)
-        finally:
-            page.close()
+            side = ("left" if left < tl + safety else "right" if right > tr - safety
+                    else "top" if top > tt - safety else "bottom")
+            gutter = (side == "left") == inside_left and side in ("left", "right")
+            what = "in the gutter" if gutter else f"near the {side} trim"
+            snippet = " ".join(text.get_text_bounded(left, bottom, right, top).split())[:40]
+            out.append(Finding(f"text '{snippet}' {what}, inside the {SAFETY_MM} mm "
+                               "safety margin", loc, "move it inwards: the trim can cut it",
+                               "pdf.safety-margin", WARNING, page=i + 1,
+                               obj=snippet or None))
+            break  # one finding per page is enough to send the editor there
+    finally:
+        text.close()
+    if profile.bleed:
+        out += _short_of_bleed(page, objects, i + 1, loc)
     return out
 
 

@@ -212,3 +212,20 @@ def test_planned_pages_respected_is_clean(issue: Path, tmp_path: Path):
 def test_effective_dpi_at_the_placed_size(size, box, crop, dpi):
     req = ImageRequest(Path("x.jpg"), box[0], box[1], 300, crop)
     assert effective_dpi(req, *size) == pytest.approx(dpi, rel=0.01)
+
+
+def test_preflight_remembered_by_page_equals_a_fresh_preflight(issue: Path, tmp_path: Path):
+    from edition.preflight import check_pdf
+    from edition.profiles import PROFILES
+
+    out = tmp_path / "out"
+    build(issue, out)
+    word = first_body_word(issue, "gudang-baru")
+    edit_article(issue, "gudang-baru", word, word.upper())
+    rebuilt = build(issue, out)
+    plan = plan_issue(load_issue(issue), load_layout("classic", issue),
+                      quality=88, cmyk=True)
+    fresh = check_pdf(rebuilt.pdf, plan, PROFILES["print"])
+    remembered = check_pdf(rebuilt.pdf, plan, PROFILES["print"], out / ".cache")
+    assert sorted(map(str, remembered)) == sorted(map(str, fresh))
+    assert any(f.page for f in fresh) or fresh == []
