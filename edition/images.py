@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import struct
 import warnings
@@ -328,11 +329,12 @@ def prepare_images(requests: list[ImageRequest], cache_dir: Path,
     results: dict[ImageRequest, PreparedImage] = {}
     todo: list[tuple[ImageRequest, Path, str]] = []
     hashes: dict[Path, str] = {}
+    book = _Ledger(cache_dir.with_name(f"{cache_dir.name}-ledger.json"))
     for req in dict.fromkeys(requests):
         if req.source not in hashes:
-            hashes[req.source] = _digest(req.source)
+            hashes[req.source] = book.digest(req.source)
         out = cache_dir / f"{cache_key(req, hashes[req.source])}.jpg"
-        cached = _read_cached(out)
+        cached = book.read_cached(out)
         if cached is not None:
             results[req] = PreparedImage(out, cached[0], cached[1], (0, 0), 0.0, True)
         else:
@@ -358,12 +360,70 @@ def prepare_images(requests: list[ImageRequest], cache_dir: Path,
                 findings.extend(outcome.findings)
             else:
                 results[req] = outcome
+                book.vouch(outcome.path, (outcome.width_px, outcome.height_px))
+    book.save()
     if findings:  # one line per bad file, however many places it is used in
         unique: dict[tuple[object, str], Finding] = {}
         for f in findings:
             unique.setdefault((f.location, f.code), f)
         raise EditionError(list(unique.values()))
     return results
+
+
+class _Ledger:
+    """What the cache already knows, by file size and modification time, so a rebuild
+    neither hashes every original again nor decodes every prepared copy to trust it:
+    source path -> content hash, and prepared file -> pixel size. A file whose size or
+    time differs from the ledger's is hashed or verified again in full."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            data = json.loads(path.read_text())
+            self.sources: dict[str, list] = dict(data.get("sources", {}))
+            self.prepared: dict[str, list] = dict(data.get("prepared", {}))
+        except (OSError, ValueError, TypeError, AttributeError):
+            self.sources, self.prepared = {}, {}
+        self.changed = False
+
+    @staticmethod
+    def _stamp(path: Path) -> list[int] | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return [st.st_size, st.st_mtime_ns]
+
+    def digest(self, path: Path) -> str:
+        stamp, key = self._stamp(path), str(path.resolve())
+        entry = self.sources.get(key)
+        if stamp is not None and entry and entry[:2] == stamp:
+            return str(entry[2])
+        sha = _digest(path)
+        if stamp is not None:
+            self.sources[key] = [*stamp, sha]
+            self.changed = True
+        return sha
+
+    def read_cached(self, path: Path) -> tuple[int, int] | None:
+        stamp, entry = self._stamp(path), self.prepared.get(path.name)
+        if stamp is not None and entry and entry[:2] == stamp:
+            return int(entry[2]), int(entry[3])
+        size = _read_cached(path)
+        if size is not None:
+            self.vouch(path, size)
+        return size
+
+    def vouch(self, path: Path, size: tuple[int, int]) -> None:
+        stamp = self._stamp(path)
+        if stamp is not None:
+            self.prepared[path.name] = [*stamp, *size]
+            self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            atomic_write_bytes(self.path, json.dumps(
+                {"sources": self.sources, "prepared": self.prepared}).encode())
 
 
 def _read_cached(path: Path) -> tuple[int, int] | None:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
+import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, ValidationError
 
 from .errors import EditionError, Finding, Location, Severity
+from .images import probe_image
 from .model import Ad, Article, ArticleMeta, Issue, IssueSpec, Photo
+from .text import image_refs
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
 AD_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
@@ -166,7 +172,8 @@ def _known_keys(model: type[BaseModel], loc: Key) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        field_info = current.model_fields.get(str(part)) if hasattr(current, "model_fields") else None
+        fields = getattr(current, "model_fields", None)
+        field_info = fields.get(str(part)) if fields is not None else None
         if field_info is None:
             break
         current = _model_of(field_info.annotation)
@@ -194,6 +201,10 @@ def read_text(path: Path, findings: list[Finding], what: str) -> str | None:
         findings.append(Finding(f"{what} not found", Location(path), "create it or fix the path",
                                 "file.missing"))
         return None
+    except IsADirectoryError:
+        findings.append(Finding(f"{what} is a folder, not a file", Location(path),
+                                "replace it with the file", "file.unreadable"))
+        return None
     except OSError as exc:
         findings.append(Finding(f"cannot read {what}: {exc.strerror}", Location(path),
                                 "check the file's permissions", "file.unreadable"))
@@ -218,14 +229,29 @@ def read_text(path: Path, findings: list[Finding], what: str) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+NAME_MAX = 255  # bytes in one part of a path, on the file systems an issue lives on
+
+
+def impossible_name(rel: str) -> bool:
+    """A name no file can have: a NUL byte, a lone surrogate, a part longer than NAME_MAX.
+
+    The file system would answer such a name with an exception, not with "no such file".
+    """
+    try:
+        encoded = os.fsencode(rel)
+    except (UnicodeError, ValueError):
+        return True
+    return b"\0" in encoded or any(len(part) > NAME_MAX for part in re.split(rb"[/\\]", encoded))
+
+
 def _inside(root: Path, rel: str) -> Path | None:
     """`rel` resolved under `root`, or None when it would leave the folder."""
     if not rel or rel.startswith(("/", "\\")) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", rel):
         return None
-    target = (root / rel).resolve()
     try:
+        target = (root / rel).resolve()
         target.relative_to(root.resolve())
-    except ValueError:
+    except (OSError, ValueError, RuntimeError):  # outside, or a symlink loop on the way
         return None
     return target
 
@@ -233,6 +259,11 @@ def _inside(root: Path, rel: str) -> Path | None:
 def resolve_file(root: Path, rel: str, where: Location, what: str, suffixes: set[str],
                  findings: list[Finding]) -> Path | None:
     """Check that `rel` names an existing file of the right kind inside the issue folder."""
+    if impossible_name(rel):
+        findings.append(Finding(f"{what} '{rel}' is not a possible file name", where,
+                                "check the path: it holds a NUL character or a part longer "
+                                f"than {NAME_MAX} bytes", "path.invalid"))
+        return None
     target = _inside(root, rel)
     if target is None:
         findings.append(Finding(f"{what} '{rel}' is outside the issue folder", where,
@@ -241,11 +272,10 @@ def resolve_file(root: Path, rel: str, where: Location, what: str, suffixes: set
         return None
     if not target.is_file():
         hint = "check the file name"
-        parent = target.parent
-        if parent.is_dir():
-            close = difflib.get_close_matches(target.name, [p.name for p in parent.iterdir()], n=1)
-            if close:
-                hint = f"did you mean '{Path(rel).parent / close[0]}'?"
+        near = _names_in(target.parent) if target.parent.is_relative_to(root.resolve()) else []
+        close = difflib.get_close_matches(target.name, near, n=1)
+        if close:
+            hint = f"did you mean '{Path(rel).parent / close[0]}'?"
         findings.append(Finding(f"{what} '{rel}' does not exist", where, hint, "path.missing"))
         return None
     if target.suffix.lower() not in suffixes:
@@ -254,6 +284,14 @@ def resolve_file(root: Path, rel: str, where: Location, what: str, suffixes: set
                                 "path.type"))
         return None
     return target
+
+
+def _names_in(folder: Path) -> list[str]:
+    """The names in `folder`, for a did-you-mean; none when it cannot be listed."""
+    try:
+        return [p.name for p in folder.iterdir()]
+    except OSError:
+        return []
 
 
 # --- articles -------------------------------------------------------------------
@@ -272,10 +310,18 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 
 
 def load_article(path: Path, slug: str, rubric: str, root: Path,
-                 findings: list[Finding]) -> Article | None:
-    """Parse one article file; append findings for what is wrong with it."""
+                 findings: list[Finding], images: list[Path] | None = None) -> Article | None:
+    """Parse one article file; append findings for what is wrong with it.
+
+    The photos it uses are appended to `images`, for load_issue to check once each.
+    """
     text = read_text(path, findings, "article")
     if text is None:
+        return None
+    if not text.strip():
+        findings.append(Finding("article file is empty", Location(path), "write its front "
+                                "matter and text, or take its slug out of issue.toml",
+                                "article.empty"))
         return None
     lines = text.split("\n")
     if not lines or not _FENCE.match(lines[0]):
@@ -296,7 +342,7 @@ def load_article(path: Path, slug: str, rubric: str, root: Path,
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or "invalid YAML"
         findings.append(Finding(f"front matter is not valid YAML: {problem}", Location(path, line),
-                                "fix the YAML syntax (quote values that contain ':')",
+                                "fix the YAML syntax; quote values that contain ':'",
                                 "front-matter.yaml"))
         return None
     if not isinstance(data, dict):
@@ -310,30 +356,64 @@ def load_article(path: Path, slug: str, rubric: str, root: Path,
         findings.extend(_pydantic_findings(exc, path, functools.partial(_closest, key_lines),
                                            ArticleMeta, "front-matter"))
         return None
-    body = "\n".join(lines[end + 1:]).strip("\n")
+    after = "\n".join(lines[end + 1:])
+    body = after.strip("\n")
+    body_line = end + 2 + len(after) - len(after.lstrip("\n"))  # blank lines skipped
     if not body.strip():
         findings.append(Finding("article has no text", Location(path, end + 2),
                                 "write the article below the front matter", "article.empty"))
         return None
+    found: list[Path] = []
     lead = None
     if meta.lead_photo:
         where = Location(path, key_lines.get(("lead_photo",)))
         photo = resolve_file(root, meta.lead_photo, where, "lead photo", IMAGE_SUFFIXES, findings)
         if photo is not None:
             lead = Photo(path=photo, caption=meta.lead_caption, credit=meta.credit)
-    _check_body_images(body, root, path, end + 2, findings)
+            found.append(photo)
+    found += _check_body_images(body, root, path, body_line, findings)
+    if images is not None:
+        images.extend(found)
     return Article(slug=slug, path=path, meta=meta, rubric=meta.rubric or rubric, body=body,
-                   body_line=end + 2, lead=lead)
-
-
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
+                   body_line=body_line, lead=lead)
 
 
 def _check_body_images(body: str, root: Path, path: Path, first_line: int,
-                       findings: list[Finding]) -> None:
-    for no, line in enumerate(body.split("\n"), start=first_line):
-        for m in _MD_IMAGE.finditer(line):
-            resolve_file(root, m.group(1), Location(path, no), "photo", IMAGE_SUFFIXES, findings)
+                       findings: list[Finding]) -> list[Path]:
+    """Check every image of the body as the Markdown parser sees it, and return the files.
+
+    Using the parser, not a pattern, matters: a reference-style image (`![x][r]` with
+    `[r]: /elsewhere/photo.jpg`) must be checked like any other, or it reads a file
+    from outside the issue into the PDF.
+    """
+    found = []
+    for src, offset in image_refs(body):
+        photo = resolve_file(root, src, Location(path, first_line + offset), "photo",
+                             IMAGE_SUFFIXES, findings)
+        if photo is not None:
+            found.append(photo)
+    return found
+
+
+def _check_images(paths: Iterable[Path], findings: list[Finding]) -> None:
+    """Read the header of every image once: not an image, empty, or too large to decode."""
+    for path in dict.fromkeys(paths):
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            continue  # a PDF ad
+        try:
+            probe_image(path)
+        except EditionError as exc:
+            findings.extend(exc.findings)
+
+
+def _check_language(language: str, where: Location, findings: list[Finding]) -> None:
+    """Dates are printed in the issue's language: Babel must know it."""
+    try:
+        Locale.parse(language)
+    except (ValueError, TypeError, UnknownLocaleError):
+        findings.append(Finding(f"unknown language '{language}'", where,
+                                "use a language code such as 'id' or 'en', or 'id_ID' with a "
+                                "country", "issue.language"))
 
 
 # --- the issue -------------------------------------------------------------------
@@ -341,7 +421,29 @@ def _check_body_images(body: str, root: Path, path: Path, first_line: int,
 
 def load_issue(root: Path) -> Issue:
     """Read and validate the issue folder `root`; raise EditionError with every problem found."""
-    root = Path(root)
+    try:
+        issue = _load_issue(Path(root))
+    except EditionError as exc:
+        raise EditionError(_one_line(exc.findings)) from None
+    issue.warnings = _one_line(issue.warnings)
+    return issue
+
+
+def _one_line(findings: list[Finding]) -> list[Finding]:
+    """Findings quote what the editor wrote, which may hold a line break or a NUL: shown
+    escaped, each finding stays one line (and a lone surrogate cannot break the terminal)."""
+    return [dataclasses.replace(f, message=_printable(f.message),
+                                hint=_printable(f.hint) if f.hint else f.hint)
+            for f in findings]
+
+
+def _printable(text: str) -> str:
+    return "".join(ch.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch
+                   for ch in text)
+
+
+def _load_issue(root: Path) -> Issue:
     toml_path = root / "issue.toml"
     if not root.is_dir():
         raise EditionError.single("not an issue folder", root, None,
@@ -374,6 +476,7 @@ def load_issue(root: Path) -> Issue:
 
     # Articles: each listed once, each file present and valid.
     articles: list[Article] = []
+    images: list[Path] = []  # every picture the issue uses, checked once each at the end
     seen: dict[str, Location] = {}
     for r, (rubric_name, slugs) in enumerate(rubric_lists):
         for n, slug in enumerate(slugs):
@@ -385,19 +488,36 @@ def load_issue(root: Path) -> Issue:
                                         "issue.duplicate-article"))
                 continue
             seen[slug] = here
+            if impossible_name(f"{slug}.md"):
+                findings.append(Finding(f"article '{slug}' is not a possible file name", here,
+                                        "a slug is the name of a file in articles/, without "
+                                        "'.md'", "path.invalid"))
+                continue
             path = _inside(root / "articles", f"{slug}.md")
+            if path is None and (root / "articles" / f"{slug}.md").is_file():
+                findings.append(Finding(f"article '{slug}' is outside the articles folder",
+                                        here, "use a file in articles/, not a link to one "
+                                        "elsewhere or a slug with '..'", "path.outside"))
+                continue
+            if path is not None and path.exists() and not path.is_file():
+                findings.append(Finding(f"article '{slug}' is not a file", here,
+                                        f"articles/{slug}.md is a folder or a device: make it "
+                                        "a Markdown file", "issue.missing-article"))
+                continue
             if path is None or not path.is_file():
                 close = difflib.get_close_matches(
-                    slug, [p.stem for p in (root / "articles").glob("*.md")], n=1)
+                    slug, [p.stem for p in (root / "articles").glob("*.md") if p.is_file()], n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"create articles/{slug}.md"
                 findings.append(Finding(f"article '{slug}' does not exist", here, hint,
                                         "issue.missing-article"))
                 continue
-            article = load_article(path, slug, rubric_name, root, findings)
+            article = load_article(path, slug, rubric_name, root, findings, images)
             if article is not None:
                 articles.append(article)
     if spec is None:
+        _check_images(images, findings)
         raise EditionError(findings)
+    _check_language(spec.language, loc("language"), findings)
     listed = set(seen)
     for path in sorted((root / "articles").glob("*.md")):
         if path.stem not in listed:
@@ -422,6 +542,7 @@ def load_issue(root: Path) -> Issue:
                             IMAGE_SUFFIXES, findings)
         if path is not None:
             cover = Photo(path=path, credit=spec.cover.credit)
+            images.append(path)
         check_slug(spec.cover.lead, "cover", "lead")
         for slug in spec.cover.lines:
             check_slug(slug, "cover", "lines")
@@ -431,10 +552,12 @@ def load_issue(root: Path) -> Issue:
                             IMAGE_SUFFIXES, findings)
         if path is not None:
             inframe.append(Photo(path=path, caption=item.caption, credit=item.credit))
+            images.append(path)
     for i, news in enumerate(spec.news):
         if news.photo:
-            resolve_file(root, news.photo, loc("news", i, "photo"), "news photo",
-                         IMAGE_SUFFIXES, findings)
+            path = resolve_file(root, news.photo, loc("news", i, "photo"), "news photo",
+                                IMAGE_SUFFIXES, findings)
+            images.extend([path] if path else [])
     for i, pop in enumerate(spec.popular):
         if pop.article is None and not pop.title:
             findings.append(Finding("popular item has neither 'title' nor 'article'",
@@ -461,6 +584,7 @@ def load_issue(root: Path) -> Issue:
         check_slug(ad.article, "ads", i, "article")
         if path is not None:
             ads.append(Ad(spec=ad, path=path, index=i))
+            images.append(path)
     slots = [ad.slot for ad in spec.ads if ad.slot]
     for slot in {s for s in slots if slots.count(s) > 1}:
         findings.append(Finding(f"two ads are booked for the '{slot}' slot", loc("ads"),
@@ -473,6 +597,7 @@ def load_issue(root: Path) -> Issue:
                                     Location(article.path), "remove it from 'related'",
                                     "front-matter.related-self"))
 
+    _check_images(images, findings)
     if any(f.severity == Severity.ERROR for f in findings):
         raise EditionError(findings)
     return Issue(root=root, spec=spec, articles=articles, cover=cover, inframe=inframe, ads=ads,
@@ -486,8 +611,8 @@ def _raw_rubrics(raw: dict[str, Any]) -> list[tuple[str, list[str]]]:
     for r in rubrics if isinstance(rubrics, list) else []:
         if isinstance(r, dict):
             slugs = r.get("articles")
-            out.append((str(r.get("name", "")),
-                        [s for s in slugs if isinstance(s, str)] if isinstance(slugs, list) else []))
+            names = [s for s in slugs if isinstance(s, str)] if isinstance(slugs, list) else []
+            out.append((str(r.get("name", "")), names))
         else:
             out.append(("", []))
     return out

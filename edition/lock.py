@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from .errors import EditionError
 from .publish import remove_stale_temporaries, write_error
 
 
@@ -35,7 +36,11 @@ def output_lock(target: Path, on_wait: Callable[[str], None] = lambda _: None,
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:  # e.g. a file where OUT/<issue-id>/ should be
+    except (FileExistsError, NotADirectoryError):
+        raise EditionError.single("a file is in the way of the output folder", path.parent,
+                                  None, "move the file away, or choose another --out",
+                                  "output.not-dir") from None
+    except OSError as exc:
         raise write_error(path, exc) from None
     try:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 import nh3
 from babel.dates import format_date
@@ -18,6 +19,10 @@ _md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
     ["replacements", "smartquotes"]
 )
 _md.options["quotes"] = "\u201c\u201d\u2018\u2019"
+# The same parser, but it takes every link target, even `file:` and `javascript:` ones:
+# an image the page would drop as text is still one the loader must name and refuse.
+_md_all_links = MarkdownIt("commonmark", {"html": False})
+_md_all_links.validateLink = lambda url: True  # type: ignore[method-assign]
 
 ALLOWED_TAGS = {"p", "em", "strong", "a", "h2", "h3", "h4", "ul", "ol", "li", "blockquote",
                 "code", "br", "sup", "sub", "hr"}
@@ -25,10 +30,26 @@ ALLOWED_ATTRS = {"a": {"href"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
+def _keep_href(tag: str, attribute: str, value: str) -> str | None:
+    """Links may go to the web, to an e-mail address or to a place in the edition.
+
+    A relative link (`[a](../notes.txt)`) would become a link to a file on the
+    machine that built the PDF, so it is dropped like a `file:` one.
+    """
+    if attribute != "href" or value.startswith("#"):
+        return value
+    try:
+        scheme = urlsplit(value).scheme.lower()
+    except ValueError:  # e.g. "http://[" : not a URL anyone can follow
+        return None
+    return value if scheme in ALLOWED_SCHEMES else None
+
+
 def sanitize(html: str) -> str:
     """Keep only the small set of tags an article body may use."""
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRS,
-                     url_schemes=ALLOWED_SCHEMES, link_rel="noopener")
+                     attribute_filter=_keep_href, url_schemes=ALLOWED_SCHEMES,
+                     link_rel="noopener")
 
 
 @dataclass(frozen=True)
@@ -80,8 +101,7 @@ def markdown_blocks(source: str) -> list[Block]:
             img = inline.children[0]
             caption = img.content or ""
             credit = img.attrs.get("title")
-            fig = Figure(str(img.attrs.get("src", "")), caption,
-                         str(credit) if credit else None)
+            fig = Figure(_image_path(img), caption, str(credit) if credit else None)
             blocks.append(Block(Markup(""), "figure", fig))
             continue
         html = sanitize(_md.renderer.render(group, _md.options, env))
@@ -92,6 +112,37 @@ def markdown_blocks(source: str) -> list[Block]:
             words = sum(len(_WORD.findall(t.content)) for t in group if t.type == "inline")
         blocks.append(Block(Markup(html), kind, None, words))
     return blocks
+
+
+def _image_path(image: Token) -> str:
+    """The file an image token names, as written: markdown-it percent-encodes its URL."""
+    return unquote(str(image.attrs.get("src", "")))
+
+
+def image_refs(source: str) -> list[tuple[str, int]]:
+    """Every image of a Markdown body as (path, line), line counted from 0 in `source`.
+
+    Taken from the parser `markdown_blocks` uses, not from a pattern, so that
+    reference-style images (`![x][ref]` ... `[ref]: path`) and `<path with spaces>`
+    are seen exactly as the page will use them, and images in code are not: the
+    loader checks each one before anything reads it. Images with a `file:` or
+    `javascript:` target, which the page would print as text, are listed too, so
+    that the editor is told.
+    """
+    refs = []
+    lines = source.split("\n")
+    for tok in _md_all_links.parse(source, {}):
+        if tok.type != "inline" or not tok.children:
+            continue
+        start, end = tok.map if tok.map else (0, 1)
+        for child in tok.children:
+            if child.type == "image":
+                path = _image_path(child)
+                at = next((n for n in range(start, min(end, len(lines)))
+                           if path in lines[n] or str(child.attrs.get("src")) in lines[n]),
+                          start)
+                refs.append((path, at))
+    return refs
 
 
 def inline_markdown(source: str) -> Markup:
