@@ -66,9 +66,11 @@ def guarded(func: F) -> F:
             click.echo("interrupted; nothing was written.", err=True)
             ctx.exit(130)
         except Exception as exc:  # the one place unexpected failures become a message
-            if ctx.obj.get("debug"):
-                raise
             console.internal_error(exc)
+            if ctx.obj.get("debug"):
+                import traceback
+
+                click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
             ctx.exit(3)
 
     return wrapper  # type: ignore[return-value]

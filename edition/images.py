@@ -188,6 +188,8 @@ def probe_image(path: Path) -> tuple[int, int]:
     Cheap enough for the loader to run on every photo, so that `edition check` reports
     a text file named .png or a bomb together with every other problem of the issue.
     """
+    if path.suffix.lower() == ".pdf":
+        return _pdf_size(path)
     with _reading(path), _open(path) as img:
         w, h = img.size
         return (h, w) if _rotated(img) else (w, h)
@@ -234,8 +236,61 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
+PDF_POINTS_PER_INCH = 72
+
+
+def _pdf_page(path: Path):  # -> pypdfium2.PdfPage (imported only for PDF artwork)
+    """The first page of an ad delivered as PDF, or one clear error."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError) as exc:
+        raise _bad(path, f"PDF artwork cannot be read ({exc})",
+                   "ask the advertiser for the PDF again, or a JPEG", "image.pdf") from None
+    if len(doc) == 0:
+        doc.close()
+        raise _bad(path, "PDF artwork has no page", "ask the advertiser for the PDF again",
+                   "image.pdf")
+    return doc, doc[0]
+
+
+def _pdf_size(path: Path) -> tuple[int, int]:
+    """A PDF ad's first page in pixels at 300 dpi (what preflight compares with its slot)."""
+    doc, page = _pdf_page(path)
+    try:
+        w, h = page.get_size()
+    finally:
+        page.close()
+        doc.close()
+    return round(w / PDF_POINTS_PER_INCH * 300), round(h / PDF_POINTS_PER_INCH * 300)
+
+
+def _render_pdf(req: ImageRequest) -> tuple[Image.Image, int, int]:
+    """Rasterise a PDF ad at exactly the resolution it is placed at (vector artwork is as
+    sharp as the profile's dpi allows), flattened on white."""
+    doc, page = _pdf_page(req.source)
+    try:
+        w_pt, h_pt = page.get_size()
+        sw = round(w_pt / PDF_POINTS_PER_INCH * req.dpi)
+        sh = round(h_pt / PDF_POINTS_PER_INCH * req.dpi)
+        tw, th = req.target_px(sw, sh)
+        scale = max(tw / w_pt, th / h_pt)
+        if w_pt * scale * h_pt * scale > MAX_PIXELS:
+            raise _too_large(req.source)
+        img = page.render(scale=scale, fill_color=(255, 255, 255, 255)).to_pil()
+    finally:
+        page.close()
+        doc.close()
+    return img.convert("RGB"), sw, sh
+
+
 def prepare_one(req: ImageRequest, out_dir: Path, content_hash: str) -> PreparedImage:
     out = out_dir / f"{cache_key(req, content_hash)}.jpg"
+    if req.source.suffix.lower() == ".pdf":
+        img, sw, sh = _render_pdf(req)
+        tw, th = req.target_px(sw, sh)
+        return _finish_prepared(img, req, out, tw, th, sw, sh)
     with _reading(req.source), _open(req.source) as src:
         src_w, src_h = src.size
         rotated = _rotated(src)
@@ -248,6 +303,11 @@ def prepare_one(req: ImageRequest, out_dir: Path, content_hash: str) -> Prepared
             src.draft("RGB", (max(1, int(src_w * scale)), max(1, int(src_h * scale))))
         src.load()  # every pixel decoded before any is used
         img = _to_rgb(src)
+    return _finish_prepared(img, req, out, tw, th, sw, sh)
+
+
+def _finish_prepared(img: Image.Image, req: ImageRequest, out: Path, tw: int, th: int,
+                     sw: int, sh: int) -> PreparedImage:
     if req.crop:
         img = ImageOps.fit(img, (tw, th), Image.Resampling.LANCZOS, centering=(0.5, 0.45))
     else:

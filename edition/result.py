@@ -22,8 +22,8 @@ class BuildResult:
     preflight: list[Finding] = field(default_factory=list)  # from checking the result
     sections_rendered: int = 0  # section-by-section build: laid out now ...
     sections_reused: int = 0  # ... or taken from the cache
-    sections_moved: list[str] = field(default_factory=list)
-    unchanged: bool = False  # nothing it reads changed since the last build: PDF kept  # laid out again after a move
+    sections_moved: list[str] = field(default_factory=list)  # laid out again after a move
+    unchanged: bool = False  # nothing it reads changed since the last build: PDF kept
 
 
 def check_output_dir(out_dir: Path) -> None:

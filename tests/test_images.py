@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
+import subprocess
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -302,3 +304,32 @@ def test_rotated_and_odd_photos_are_right_in_the_pdf(make_issue, tmp_path: Path)
     assert ["red", "blue", "red", "blue"] not in seen and ["blue", "red", "blue", "red"] not in seen
     assert ["red"] * 4 in seen  # the CMYK JPEG
     assert ["white", "red", "white", "red"] in seen  # the half-page ad: transparent is paper
+
+
+def test_pdf_ad_artwork_is_placed_at_the_slot_resolution_in_cmyk(make_issue, tmp_path: Path):
+    """Advertisers deliver PDFs: the first page is rasterised at the placed size and
+    separated like any photo; its shape is checked against the slot."""
+    import pikepdf
+    from weasyprint import HTML
+
+    issue = make_issue()
+    ad = issue / "ads" / "vector.pdf"
+    HTML(string='<style>@page { size: 216mm 303mm; margin: 0 } body { margin: 0; '
+                'background: rgb(10 60 140) } h1 { color: white; font: 700 60pt sans-serif; '
+                'margin: 40mm 20mm }</style><h1>IKLAN VEKTOR</h1>').write_pdf(ad)
+    toml = issue / "issue.toml"
+    toml.write_text(toml.read_text().replace('"ads/full.png"', '"ads/vector.pdf"'))
+    out = tmp_path / "dist"
+    invoke(["build", issue, "--out", out])
+    report = json.loads(invoke(["check", issue, "--out", out, "--format", "json"]).output)
+    ad_findings = [f for p in report["profiles"] for f in p["findings"]
+                   if f["object"] == "vector.pdf"]
+    assert ad_findings == []  # the right shape, and sharp at 300 dpi
+    pdf = out / issue.name / f"{issue.name}-print.pdf"
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    full_page = [row.split() for row in listing if int(row.split()[3]) >= 2500]
+    assert full_page, "the PDF ad is not in the edition at full-page size"
+    assert all(row[5] == "cmyk" for row in full_page)
+    with pikepdf.open(pdf) as doc:
+        assert len(doc.pages) % 4 == 0

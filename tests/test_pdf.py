@@ -1,4 +1,5 @@
-"""The built print PDF read back with pypdf and pypdfium2, not trusted from the code that wrote it."""
+"""The built print PDF read back with pypdf and pypdfium2, not trusted from the code that
+wrote it."""
 
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ def test_contents_page_numbers_match_article_starts(built):
         found = searcher.get_next()
         assert found is not None, f"{article.title!r} not on the contents page"
         rect = textpage.get_charbox(found[0])
-        left, bottom, right, top = rect
+        left, bottom, _right, top = rect
         number = textpage.get_text_bounded(left - 13 * MM, bottom - 4, left - 0.5, top + 4)
         printed = int(re.findall(r"\d+", number)[0])
         assert printed == starts[article.slug], article.slug
