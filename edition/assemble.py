@@ -74,6 +74,7 @@ class SectionStats:
     rendered: int = 0
     reused: int = 0
     passes: int = 0
+    total: int = 0  # sections in the edition
     moved: list[str] = field(default_factory=list)  # sections laid out again after a move
     findings: list[Finding] = field(default_factory=list)
 
@@ -267,7 +268,9 @@ class SectionBuilder:
         pool = (ProcessPoolExecutor(max_workers=self.workers)
                 if self.workers > 1 else None)
         try:
-            pad = 0
+            # House-ad padding from the expected lengths, so that the covers at the end are
+            # laid out where they will be (exact when the lengths are known from before).
+            pad = (-sum(u.pages for u in base)) % self.profile.pad_to
             for attempt in range(1, MAX_PASSES + 1):
                 self.stats.passes = attempt
                 units = self.units(pad) if pad else base
@@ -385,6 +388,7 @@ class SectionBuilder:
 
     def _assemble(self, units: list[Unit]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
         self.stats.reused = sum(1 for u in units if u.key not in self._rendered)
+        self.stats.total = len(units)
         sources: list[pikepdf.Pdf] = []
         out: pikepdf.Pdf | None = None
         unit_start: dict[str, int] = {}

@@ -116,7 +116,7 @@ def _remember(record: Path, inputs: dict, result: BuildResult) -> None:
     atomic_write_text(record, json.dumps({
         "inputs": inputs, "pdf_sha256": hashlib.sha256(result.pdf.read_bytes()).hexdigest(),
         "pages": result.pages, "photos": result.photos_prepared + result.photos_reused,
-        "padded": result.padded, "sections": result.sections_rendered + result.sections_reused,
+        "padded": result.padded, "sections": result.sections_total,
         "findings": [f.as_dict() for f in result.findings],
         "preflight": [f.as_dict() for f in result.preflight],
     }))

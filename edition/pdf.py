@@ -136,6 +136,7 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
     if stats is not None:
         result.findings += [f for f in dict.fromkeys(stats.findings)]
         result.sections_rendered, result.sections_reused = stats.rendered, stats.reused
+        result.sections_total = stats.total
         result.sections_moved = stats.moved
     return result
 

@@ -22,6 +22,7 @@ class BuildResult:
     preflight: list[Finding] = field(default_factory=list)  # from checking the result
     sections_rendered: int = 0  # section-by-section build: laid out now ...
     sections_reused: int = 0  # ... or taken from the cache
+    sections_total: int = 0  # sections in the edition (pages laid out section by section)
     sections_moved: list[str] = field(default_factory=list)  # laid out again after a move
     unchanged: bool = False  # nothing it reads changed since the last build: PDF kept
 
