@@ -315,8 +315,18 @@ class SectionBuilder:
         placed with the page counts known by the time it starts (sections that show other
         sections' page numbers go last, when those are known)."""
         shows_numbers = (ContentsSection, NewsSection)
-        pending = deque(sorted(range(len(units)), key=lambda i: (
-            isinstance(units[i].section, shows_numbers), i)))
+
+        def order(i: int) -> tuple[int, int]:
+            # The contents and Berita Terbaru show everyone's page numbers, so they go
+            # last, when those are known; but at the front of the issue their length moves
+            # everything, so the first time they are laid out first, to learn it.
+            u = units[i]
+            if not isinstance(u.section, shows_numbers):
+                return (1, i)
+            known = u.content_key in measured or u.content_key in self._known
+            return (2 if known else 0, i)
+
+        pending = deque(sorted(range(len(units)), key=order))
         inflight: dict[Future, tuple[int, _Job, int]] = {}
         started = False
         total, handled = len(pending), 0
