@@ -352,10 +352,10 @@ class SectionBuilder:
                 if not started:
                     self.step("Laying out sections")
                     started = True
-                if unit.bookmark and (unit.content_key in measured
-                                      or unit.content_key in self._known):
-                    # Same content, new place or new page numbers: moved by a change
-                    # elsewhere (or by the first guess of this build being wrong).
+                if unit.bookmark and unit.content_key in self._known:
+                    # Same content as in an earlier build, new place or new page numbers:
+                    # moved by a change elsewhere. (Corrections of this build's own first
+                    # guesses at lengths are not news to the editor.)
                     self.stats.moved.append(unit.bookmark)
                 job = self._job(unit.key, html)
                 if pool is None:
