@@ -37,7 +37,7 @@ from pikepdf import Name
 
 from . import __version__
 from .errors import Finding, Severity
-from .fetch import SafeFetcher
+from .fetch import FetchRules, safe_fetcher
 from .plan import (
     AdPage,
     ArticleSection,
@@ -160,7 +160,7 @@ def _layout_fingerprint(plan: Plan, profile: Profile) -> str:
 
 
 class SectionBuilder:
-    def __init__(self, plan: Plan, profile: Profile, fetcher: SafeFetcher, cache_dir: Path,
+    def __init__(self, plan: Plan, profile: Profile, fetcher: FetchRules, cache_dir: Path,
                  workers: int | None = None,
                  step: Callable[[str], None] = lambda _: None,
                  progress: Callable[[int, int], None] | None = None) -> None:
@@ -170,6 +170,13 @@ class SectionBuilder:
         self.workers = workers or min(os.cpu_count() or 1, 4)
         self.step = step
         self.progress = progress
+        # The layout processes start now and import WeasyPrint while the rest of the
+        # build goes on (WeasyPrint's import alone is a good part of a small rebuild).
+        self.pool: ProcessPoolExecutor | None = None
+        if self.workers > 1:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+            for _ in range(self.workers):
+                self.pool.submit(_warm_up)
         self.renderer = Renderer(plan, profile, cache_dir / "templates")
         self._html: dict[tuple, tuple[str, int]] = {}
         self.fingerprint = _layout_fingerprint(plan, profile)
@@ -265,8 +272,7 @@ class SectionBuilder:
             u.content_key = self._content_key(u)
             u.pages = self._count(u)
         measured: dict[str, int] = {}  # content key -> pages, as laid out in this build
-        pool = (ProcessPoolExecutor(max_workers=self.workers)
-                if self.workers > 1 else None)
+        pool = self.pool
         try:
             # House-ad padding from the expected lengths, so that the covers at the end are
             # laid out where they will be (exact when the lengths are known from before).
@@ -301,9 +307,13 @@ class SectionBuilder:
                     self.step("Section lengths differ from the plan: moving what follows")
                 pad = new_pad
         finally:
-            if pool is not None:
-                pool.shutdown()
+            self.close()
         raise RuntimeError("section page counts did not settle")
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
     def _key(self, unit: Unit, start: int, anchors: dict[str, int]) -> str:
         html, _ = self._unit_html(unit, start, anchors)
@@ -516,19 +526,32 @@ def _links(pdf: pikepdf.Pdf, start: dict[str, int]) -> None:
         page.obj.Annots = pikepdf.Array(keep)
 
 
+def _warm_up() -> None:
+    """In a worker process: import WeasyPrint before there is a section to lay out."""
+    import weasyprint  # noqa: F401
+
+
 def _render_job(job: _Job) -> tuple[bytes, int, list[str], list[Finding]]:
-    """In a worker process: one section's HTML -> PDF bytes (left uncompressed: the
-    assembled PDF is compressed once, which is most of what writing a PDF costs)."""
+    """In a worker process: one section's HTML -> PDF bytes. WeasyPrint writes it
+    uncompressed (its own compression is most of what its writing costs) and qpdf
+    compresses it, several times faster."""
     from weasyprint import HTML
 
     from .pdf import weasyprint_warnings
 
-    fetcher = SafeFetcher([Path(r) for r in job.roots])
+    rules = FetchRules([Path(r) for r in job.roots])
     for url, path in job.prepared:
-        fetcher.prepared[url] = Path(path)
+        rules.prepared[url] = Path(path)
+    fetcher = safe_fetcher(rules)
     with weasyprint_warnings() as records:
         document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render()
         data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True)
+    # Compressed here, in parallel and once per section, so that assembling the edition
+    # only copies streams (qpdf keeps compressed streams as they are).
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        buf = io.BytesIO()
+        pdf.save(buf, compress_streams=True)
+        data = buf.getvalue()
     warnings = [r.getMessage().splitlines()[0][:300] for r in records
                 if not (r.getMessage().startswith("Failed to load") and "refused" in
                         r.getMessage())]

@@ -76,17 +76,35 @@ def layout_name(issue_dir: Path) -> str:
     return value if isinstance(value, str) else "?"
 
 
-def input_fingerprint(issue_dir: Path, layout: str | None = None) -> str:
-    """SHA-256 over every file of the issue folder (path and bytes), the layout name and
-    edition's version: when it has not changed, neither has what a build would make."""
+def input_fingerprint(issue_dir: Path, layout: str | None = None,
+                      cache_dir: Path | None = None) -> str:
+    """SHA-256 over every file of the issue folder (path, size and the file's own SHA-256),
+    the layout name and edition's version: when it has not changed, neither has what a
+    build would make. With `cache_dir`, a file's hash is taken again only when its size
+    or modification time changed (175 MB of photos need not be read on every build)."""
+    known: dict[str, list] = {}
+    book = None
+    if cache_dir is not None:
+        name = hashlib.sha256(str(issue_dir.resolve()).encode()).hexdigest()[:16]
+        book = cache_dir / f"fingerprint-{name}.json"
+        try:
+            known = json.loads(book.read_text())
+        except (OSError, ValueError):
+            known = {}
+    seen: dict[str, list] = {}
     h = hashlib.sha256()
     h.update(f"edition {__version__}\0layout {layout or layout_name(issue_dir)}\0".encode())
     for p in input_files(issue_dir):
-        rel = p.relative_to(issue_dir).as_posix().encode()
-        h.update(b"%s\0%d\0" % (rel, p.stat().st_size))
-        with p.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        rel = p.relative_to(issue_dir).as_posix()
+        st = p.stat()
+        entry = known.get(rel)
+        fresh = entry and entry[:2] == [st.st_size, st.st_mtime_ns]
+        digest = entry[2] if fresh else sha256_file(p)
+        seen[rel] = [st.st_size, st.st_mtime_ns, digest]
+        h.update(b"%s\0%d\0%s\0" % (rel.encode(), st.st_size, digest.encode()))
+    if book is not None and seen != known:
+        book.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(book, json.dumps(seen))
     return h.hexdigest()
 
 
@@ -185,7 +203,7 @@ def record_build(issue: Issue, profile: str, pdf: Path, pages: int, out_root: Pa
         "bytes": pdf.stat().st_size,
         "pages": pages,
         "sha256": sha256_file(pdf),
-        "fingerprint": input_fingerprint(issue.root, spec.layout),
+        "fingerprint": input_fingerprint(issue.root, spec.layout, out_root / ".cache"),
     }
     contents = pdf_contents(pdf, issue)
     with _locked(path):

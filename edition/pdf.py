@@ -8,12 +8,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from weasyprint import HTML
-
 from . import fonts as _fonts  # noqa: F401  (must come before WeasyPrint loads fonts)
 from .assemble import SectionBuilder
 from .errors import EditionError, Finding, Severity
-from .fetch import SafeFetcher
+from .fetch import FetchRules, safe_fetcher
 from .finish import Finish, finish_pdf, issue_sources
 from .images import ImageRequest, PreparedImage, prepare_images
 from .layout import share_dir
@@ -59,7 +57,7 @@ def _findings_from_log(records: list[logging.LogRecord]) -> list[Finding]:
     return out
 
 
-def prepare_photos(plan: Plan, cache_dir: Path, fetcher: SafeFetcher,
+def prepare_photos(plan: Plan, cache_dir: Path, fetcher: FetchRules,
                    progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
     """Prepare every placed photo and give its slot the prepared file's URL."""
     slots = plan.slots
@@ -83,9 +81,21 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
     start = time.perf_counter()
     issue_root = plan.issue.root.resolve()
     step("Preparing photos")
-    fetcher = SafeFetcher([issue_root, *plan.layout.folders, share_dir("assets")])
-    made, reused = prepare_photos(plan, cache_dir / "images", fetcher,
-                                  progress("photos prepared") if progress else None)
+    # WeasyPrint is imported only when something is laid out here (one pass); the
+    # section build lays out in worker processes, warmed up while photos are prepared.
+    fetcher = FetchRules([issue_root, *plan.layout.folders, share_dir("assets")])
+    builder = None
+    if not (profile.tagged or single_pass):
+        builder = SectionBuilder(plan, profile, fetcher, cache_dir, workers=workers,
+                                 step=step,
+                                 progress=progress("sections") if progress else None)
+    try:
+        made, reused = prepare_photos(plan, cache_dir / "images", fetcher,
+                                      progress("photos prepared") if progress else None)
+    except BaseException:
+        if builder is not None:
+            builder.close()
+        raise
     html = render_html(plan, profile) if (html_out is not None or single_pass
                                           or profile.tagged) else ""
     sources: list = []
@@ -94,8 +104,11 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
         if profile.tagged or single_pass:
             # Tags (the structure tree) span the whole document: one pass.
             step("Laying out pages (one pass)")
+            from weasyprint import HTML
+
+            weasy = safe_fetcher(fetcher)
             document = HTML(string=html, base_url=str(issue_root) + "/",
-                            url_fetcher=fetcher).render()
+                            url_fetcher=weasy).render()
             pages = list(document.pages)
             padded = (-len(pages)) % profile.pad_to
             if padded:
@@ -108,9 +121,7 @@ def build_pdf(plan: Plan, profile: Profile, out: Path, cache_dir: Path,
             )
             page_count = len(pages)
         else:
-            builder = SectionBuilder(plan, profile, fetcher, cache_dir, workers=workers,
-                                     step=step,
-                                     progress=progress("sections") if progress else None)
+            assert builder is not None
             assembled, sources, units = builder.build()
             stats = builder.stats
             step("Writing PDF")
@@ -152,7 +163,7 @@ def _finish(plan: Plan, profile: Profile) -> Finish:
                   print_intent=profile.cmyk, sources=sources)
 
 
-def _pad(plan: Plan, profile: Profile, fetcher: SafeFetcher, root: Path,
+def _pad(plan: Plan, profile: Profile, fetcher: FetchRules, root: Path,
          pages: list, count: int) -> list:
     """House-ad pages up to a multiple of the profile's page count, before the covers at the end.
 
@@ -168,6 +179,9 @@ def _pad(plan: Plan, profile: Profile, fetcher: SafeFetcher, root: Path,
     pad_plan = Plan(plan.issue, plan.layout, plan.dpi, [])
     pad_plan.insert_padding(count)
     html = render_html(pad_plan, profile)
-    extra = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render().pages
+    from weasyprint import HTML
+
+    extra = HTML(string=html, base_url=str(root) + "/",
+                 url_fetcher=safe_fetcher(fetcher)).render().pages
     at = len(pages) - trailing
     return pages[:at] + list(extra) + pages[at:]
