@@ -49,7 +49,7 @@ from .plan import (
     Section,
 )
 from .profiles import Profile
-from .publish import atomic_write_bytes, atomic_write_text
+from .publish import atomic_write_bytes, atomic_write_text, die_with_parent
 from .render import Renderer
 
 LINK_SCHEME = "edition-anchor:"
@@ -174,7 +174,8 @@ class SectionBuilder:
         # build goes on (WeasyPrint's import alone is a good part of a small rebuild).
         self.pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+            self.pool = ProcessPoolExecutor(max_workers=self.workers,
+                                            initializer=die_with_parent)
             for _ in range(self.workers):
                 self.pool.submit(_warm_up)
         self.renderer = Renderer(plan, profile, cache_dir / "templates")
@@ -288,9 +289,9 @@ class SectionBuilder:
                 self._pass(units, pool, measured)
                 for u in units:
                     record = json.dumps({"pages": u.pages})
-                    atomic_write_text(self.cache / f"count-{u.content_key}.json", record)
+                    _write_if_changed(self.cache / f"count-{u.content_key}.json", record)
                     if u.anchor:
-                        atomic_write_text(self._last(u), record)
+                        _write_if_changed(self._last(u), record)
                 new_pad = pad
                 if self.profile.pad_to > 1:
                     body = sum(u.pages for u in units
@@ -312,7 +313,8 @@ class SectionBuilder:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            # Nothing left to lay out: a worker still warming up is not waited for.
+            self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
 
     def _key(self, unit: Unit, start: int, anchors: dict[str, int]) -> str:
@@ -466,6 +468,8 @@ def _dedupe_streams(pdf: pikepdf.Pdf) -> None:
         d = obj.stream_dict
         if d.get("/Type") in (Name.XRef, Name.ObjStm, Name.Metadata) or "/Length" not in d:
             continue
+        if d.get("/Subtype") == Name.Image:
+            continue  # a photo is placed once: reading 20 MB of them would find nothing
         raw = obj.read_raw_bytes()
         if len(raw) < 512:
             continue
@@ -504,6 +508,15 @@ def _dedupe_streams(pdf: pikepdf.Pdf) -> None:
     for obj in pdf.objects:
         if isinstance(obj, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream):
             fix(obj)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    try:
+        if path.read_text() == text:
+            return
+    except OSError:
+        pass
+    atomic_write_text(path, text)
 
 
 def _links(pdf: pikepdf.Pdf, start: dict[str, int]) -> None:

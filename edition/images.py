@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import EditionError, Finding, Location
-from .publish import atomic_write_bytes
+from .publish import atomic_write_bytes, die_with_parent
 
 MM_PER_INCH = 25.4
 MAX_PIXELS = 150_000_000  # 150 MP: larger than any camera, smaller than a bomb
@@ -404,7 +404,8 @@ def prepare_images(requests: list[ImageRequest], cache_dir: Path,
         n = workers or os.cpu_count() or 1
         if n > 1 and len(todo) > 1:
             outcomes = []
-            with ProcessPoolExecutor(max_workers=min(n, len(todo))) as pool:
+            with ProcessPoolExecutor(max_workers=min(n, len(todo)),
+                                     initializer=die_with_parent) as pool:
                 for outcome in pool.map(_worker, todo):
                     outcomes.append(outcome)
                     if progress is not None:

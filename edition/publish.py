@@ -15,6 +15,20 @@ def temporary_prefix(path: Path) -> str:
     return f".{path.name}."
 
 
+def die_with_parent() -> None:
+    """In a worker process: end when the build that started it ends, even when it is
+    killed (SIGKILL cannot be caught; Linux's parent-death signal still comes). A worker
+    left behind would hold the build's output pipes open and its share of the machine."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the worker ends when its queue does
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never half.
 
