@@ -50,7 +50,7 @@ from .plan import (
 )
 from .profiles import Profile
 from .publish import atomic_write_bytes, atomic_write_text, die_with_parent
-from .render import Renderer
+from .render import Renderer, fill_pages
 
 LINK_SCHEME = "edition-anchor:"
 CACHE_VERSION = "1"
@@ -179,7 +179,8 @@ class SectionBuilder:
             for _ in range(self.workers):
                 self.pool.submit(_warm_up)
         self.renderer = Renderer(plan, profile, cache_dir / "templates")
-        self._html: dict[tuple, tuple[str, int]] = {}
+        self._html: dict[tuple, tuple[Section, str, int]] = {}  # holds the section too
+        self._templated: dict[int, tuple[Section, str]] = {}  # holds the section too
         self.fingerprint = _layout_fingerprint(plan, profile)
         self.stats = SectionStats()
         self._done: dict[str, tuple[bytes, int, int]] = {}  # key -> pdf, pages, skip
@@ -200,8 +201,17 @@ class SectionBuilder:
             out.append(Unit(s, anchor, bookmark))
         return out
 
+    def _template_html(self, unit: Unit) -> str:
+        """The section's HTML with page numbers left as markers: made once per build."""
+        key = id(unit.section)
+        held = self._templated.get(key)
+        if held is None or held[0] is not unit.section:  # ids are reused once freed
+            held = (unit.section, self.renderer.html([unit.section], placeholders=True))
+            self._templated[key] = held
+        return held[1]
+
     def _content_key(self, unit: Unit) -> str:
-        return _sha(self.fingerprint, self.renderer.html([unit.section]))
+        return _sha(self.fingerprint, self._template_html(unit))
 
     def _count(self, unit: Unit) -> int:
         """A section's page count: known when this content was laid out before; else what
@@ -233,9 +243,11 @@ class SectionBuilder:
 
     def _unit_html(self, unit: Unit, start: int, anchors: dict[str, int]) -> tuple[str, int]:
         memo = (id(unit.section), start, tuple(sorted(anchors.items())))
-        if memo not in self._html:
-            self._html[memo] = self._make_html(unit, start, anchors)
-        return self._html[memo]
+        held = self._html.get(memo)
+        if held is None or held[0] is not unit.section:  # ids are reused once freed
+            held = (unit.section, *self._make_html(unit, start, anchors))
+            self._html[memo] = held
+        return held[1], held[2]
 
     def _make_html(self, unit: Unit, start: int, anchors: dict[str, int]) -> tuple[str, int]:
         blank = start % 2 == 0  # a left page: lay out a blank right page first
@@ -243,7 +255,7 @@ class SectionBuilder:
         css = f"@page :first {{ counter-reset: page {first}; }}"
         if blank:
             css += "\n.edition-blank-lead { break-after: page; }"
-        html = self.renderer.html([unit.section], anchors, css)
+        html = fill_pages(self._template_html(unit), anchors, css)
         if blank:
             html = re.sub(r"(<body[^>]*>)", r'\1<div class="edition-blank-lead"></div>', html,
                           count=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import jinja2
@@ -111,17 +112,23 @@ class Renderer:
         self.stylesheets = [p.resolve().as_uri() for p in layout.stylesheets]
 
     def html(self, sections: list | None = None, pages: dict[str, int] | None = None,
-             extra_css: str = "") -> str:
+             extra_css: str = "", *, placeholders: bool = False) -> str:
+        """With `placeholders`, page numbers are left as markers for `fill_pages`: the
+        same HTML then serves every position a section may take."""
         plan = self.plan
         if sections is not None:
             plan = dataclasses.replace(plan, sections=sections)
         known = pages or {}
 
         def page_of(anchor: str) -> str:
+            if placeholders:
+                return f"{_PAGE}{anchor}{_END}"
             return str(known[anchor]) if anchor in known else ""
 
         def page_ref(ref: str | None) -> str:
             anchor = (ref or "").lstrip("#")
+            if placeholders:
+                return f"{_REF}{anchor}{_END}"
             return f"hlm. {known[anchor]}" if anchor in known else ""
 
         spec = plan.issue.spec
@@ -132,6 +139,28 @@ class Renderer:
             layout=plan.layout, ArticleSection=ArticleSection, lang=spec.language,
             page_of=page_of, page_ref=page_ref,
         )
+
+
+# Markers of page numbers not known yet (characters of Unicode's private use area).
+_PAGE, _REF, _END = "\ue000", "\ue002", "\ue001"
+_MARK = re.compile(f"([{_PAGE}{_REF}])([^{_END}]*){_END}")
+
+
+def fill_pages(html: str, pages: dict[str, int], extra_css: str = "") -> str:
+    """A section's HTML with placeholders -> its HTML at a place: the page numbers it shows
+    (the layout's format: a bare number, or "hlm. N"), and CSS of its own (its first
+    page number) at the end of the document's generated stylesheet."""
+
+    def number(m: re.Match) -> str:
+        page = pages.get(m.group(2))
+        if page is None:
+            return ""  # left to target-counter()
+        return str(page) if m.group(1) == _PAGE else f"hlm. {page}"
+
+    html = _MARK.sub(number, html)
+    if extra_css:
+        html = html.replace("</style>", f"{extra_css}\n</style>", 1)
+    return html
 
 
 def render_html(plan: Plan, profile: Profile) -> str:
