@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import os
 import re
 from collections import deque
@@ -47,6 +46,7 @@ from .plan import (
     NewsSection,
     Plan,
     Section,
+    estimate_pages,
 )
 from .profiles import Profile
 from .publish import atomic_write_bytes, atomic_write_text, die_with_parent
@@ -102,42 +102,6 @@ def _anchor(section: Section) -> tuple[str | None, str | None]:
         case InframeSection():
             return section.anchor, "Inframe"
     return None, None
-
-
-# A section's length before it has ever been laid out, in words of body text a page
-# holds, fitted on the three sample issues in the classic layout (20 of 21 right). Only
-# a first guess: what a section really takes is remembered after its first layout.
-OPENER_WORDS = 380  # an article's first page under a lead photo
-OPENER_WORDS_NO_PHOTO = 760
-PAGE_WORDS = 950
-FIGURE_WORDS, QUARTER_AD_WORDS, HALF_AD_WORDS = 150, 330, 475
-SUBHEAD_WORDS, RELATED_WORDS = 25, 22
-
-
-def estimate_pages(section: Section) -> int:
-    """A first guess of a section's length, before it has ever been laid out."""
-    if isinstance(section, InframeSection):
-        return len(section.pages)
-    if not isinstance(section, ArticleSection):
-        return 1
-    meta = section.article.meta
-    if meta.pages:
-        return meta.pages
-    kinds = [getattr(i, "kind", "") for i in section.items]
-    words = sum(getattr(i, "words", 0) for i in section.items)
-    words += FIGURE_WORDS * kinds.count("figure") + QUARTER_AD_WORDS * kinds.count("quarter-ad")
-    words += SUBHEAD_WORDS * kinds.count("h2")
-    if meta.sidebar:
-        words += len(meta.sidebar.body.split()) + len(meta.sidebar.title.split()) + 8
-    words += 2 * len((meta.pullquote or "").split())
-    if meta.related:
-        words += RELATED_WORDS * len(meta.related) + 30
-    if section.half_ad is not None:
-        words += HALF_AD_WORDS
-    opener = OPENER_WORDS if section.lead else OPENER_WORDS_NO_PHOTO
-    if words <= opener:
-        return 1
-    return 1 + math.ceil((words - opener) / PAGE_WORDS)
 
 
 def _sha(*parts: str | bytes) -> str:
@@ -271,8 +235,7 @@ class SectionBuilder:
             data = pdf.read_bytes()
             if hashlib.sha256(data).hexdigest() != info["sha256"]:
                 return None  # damaged: lay it out again
-            self.stats.findings.extend(
-                Finding(m, None, None, "weasyprint", Severity.WARNING) for m in info["warnings"])
+            self.stats.findings.extend(map(_layout_warning, info["warnings"]))
             result = (data, int(info["pages"]), int(info["skip"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -402,8 +365,7 @@ class SectionBuilder:
         self.stats.rendered += 1
         self._rendered.add(job.key)
         self.stats.findings.extend(refused)
-        self.stats.findings.extend(
-            Finding(m, None, None, "weasyprint", Severity.WARNING) for m in warnings)
+        self.stats.findings.extend(map(_layout_warning, warnings))
         atomic_write_bytes(self.cache / f"{job.key}.pdf", data)
         atomic_write_text(self.cache / f"{job.key}.json", json.dumps(
             {"pages": pages, "skip": skip, "warnings": warnings,
@@ -495,27 +457,22 @@ def _dedupe_streams(pdf: pikepdf.Pdf) -> None:
         return
 
     def fix(container: pikepdf.Object, depth: int = 0) -> None:
-        if depth > 12:
+        """Point references to a duplicate at its original, in `container` and the direct
+        dictionaries and arrays inside it."""
+        if isinstance(container, pikepdf.Stream):
+            container = container.stream_dict
+        if depth > 12 or not isinstance(container, pikepdf.Dictionary | pikepdf.Array):
             return
-        if isinstance(container, pikepdf.Dictionary | pikepdf.Stream):
-            items = container.stream_dict if isinstance(container, pikepdf.Stream) \
-                else container
-            for k in list(items.keys()):
-                v = items[k]
-                if not isinstance(v, pikepdf.Object):
-                    continue
-                if v.is_indirect and v.objgen in dup:
-                    items[k] = dup[v.objgen]
-                elif not v.is_indirect:
-                    fix(v, depth + 1)
-        elif isinstance(container, pikepdf.Array):
-            for i, v in enumerate(container):
-                if not isinstance(v, pikepdf.Object):
-                    continue
-                if v.is_indirect and v.objgen in dup:
-                    container[i] = dup[v.objgen]
-                elif not v.is_indirect:
-                    fix(v, depth + 1)
+        keys = list(container.keys()) if isinstance(container, pikepdf.Dictionary) \
+            else range(len(container))
+        for k in keys:
+            v = container[k]
+            if not isinstance(v, pikepdf.Object):
+                continue
+            if not v.is_indirect:
+                fix(v, depth + 1)
+            elif v.objgen in dup:
+                container[k] = dup[v.objgen]
 
     for obj in pdf.objects:
         if isinstance(obj, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream):
@@ -551,6 +508,10 @@ def _links(pdf: pikepdf.Pdf, start: dict[str, int]) -> None:
         page.obj.Annots = pikepdf.Array(keep)
 
 
+def _layout_warning(message: str) -> Finding:
+    return Finding(message, None, None, "weasyprint", Severity.WARNING)
+
+
 def _warm_up() -> None:
     """In a worker process: import WeasyPrint before there is a section to lay out."""
     import weasyprint  # noqa: F401
@@ -562,7 +523,7 @@ def _render_job(job: _Job) -> tuple[bytes, int, list[str], list[Finding]]:
     compresses it, several times faster."""
     from weasyprint import HTML
 
-    from .pdf import weasyprint_warnings
+    from .pdf import _findings_from_log, weasyprint_warnings
 
     rules = FetchRules([Path(r) for r in job.roots])
     for url, path in job.prepared:
@@ -577,7 +538,5 @@ def _render_job(job: _Job) -> tuple[bytes, int, list[str], list[Finding]]:
         buf = io.BytesIO()
         pdf.save(buf, compress_streams=True)
         data = buf.getvalue()
-    warnings = [r.getMessage().splitlines()[0][:300] for r in records
-                if not (r.getMessage().startswith("Failed to load") and "refused" in
-                        r.getMessage())]
+    warnings = [f.message for f in _findings_from_log(records)]  # kept with the section
     return data, len(document.pages), warnings, fetcher.refused

@@ -56,11 +56,11 @@ def build_edition(issue_dir: Path, profile: str = "print", out_root: Path = Path
         step("Preflight")
         result.preflight = check_sources(plan, prof) + check_pdf(target, plan, prof,
                                                                  out_root / ".cache")
-        _remember(record, inputs, result)
+        sha = _remember(record, inputs, result)
     result.findings[:0] = issue.warnings
     from .meta import record_build  # OUT/<issue-id>/<issue-id>.json: catalogue and archive
 
-    record_build(issue, prof.name, result.pdf, result.pages, out_root)
+    record_build(issue, prof.name, result.pdf, result.pages, out_root, sha256=sha)
     return result
 
 
@@ -87,14 +87,15 @@ def _inputs(issue_root: Path, layout_folders: list[Path], single_pass: bool) -> 
 
 def _unchanged(record: Path, inputs: dict, target: Path) -> BuildResult | None:
     """The last build's result when nothing it read has changed and its PDF is intact."""
-    import hashlib
     import json
+
+    from .meta import sha256_file
 
     try:
         old = json.loads(record.read_text())
         if old["inputs"] != inputs or not target.is_file():
             return None
-        if hashlib.sha256(target.read_bytes()).hexdigest() != old["pdf_sha256"]:
+        if sha256_file(target) != old["pdf_sha256"]:
             return None
         result = BuildResult(target, old["pages"], 0.0, 0, old["photos"], old["padded"])
         result.findings = [Finding.from_dict(d) for d in old["findings"]]
@@ -106,17 +107,20 @@ def _unchanged(record: Path, inputs: dict, target: Path) -> BuildResult | None:
         return None
 
 
-def _remember(record: Path, inputs: dict, result: BuildResult) -> None:
-    import hashlib
+def _remember(record: Path, inputs: dict, result: BuildResult) -> str:
+    """Remember what this build read and found; returns the PDF's SHA-256."""
     import json
 
+    from .meta import sha256_file
     from .publish import atomic_write_text
 
+    sha = sha256_file(result.pdf)
     record.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(record, json.dumps({
-        "inputs": inputs, "pdf_sha256": hashlib.sha256(result.pdf.read_bytes()).hexdigest(),
+        "inputs": inputs, "pdf_sha256": sha,
         "pages": result.pages, "photos": result.photos_prepared + result.photos_reused,
         "padded": result.padded, "sections": result.sections_total,
         "findings": [f.as_dict() for f in result.findings],
         "preflight": [f.as_dict() for f in result.preflight],
     }))
+    return sha

@@ -141,7 +141,7 @@ def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_di
     any_findings = False
     for name in names:
         started = time.perf_counter()
-        console.start(6)
+        console.start()
         result = build_edition(issue_dir, name, out_root, html=bool(write_html),
                                force=bool(force), step=console.step,
                                single_pass=bool(single_pass), workers=workers,

@@ -92,11 +92,5 @@ def safe_fetcher(rules: FetchRules) -> Any:
     return fetcher
 
 
-def __getattr__(name: str) -> Any:
-    if name == "SafeFetcher":
-        return _safe_fetcher_class()
-    raise AttributeError(name)
-
-
 def _mime(path: Path) -> str:
     return mimetypes.guess_type(path.name)[0] or "application/octet-stream"

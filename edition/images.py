@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import EditionError, Finding, Location
-from .publish import atomic_write_bytes, die_with_parent
+from .publish import HashBook, atomic_write_bytes, die_with_parent
 
 MM_PER_INCH = 25.4
 MAX_PIXELS = 150_000_000  # 150 MP: larger than any camera, smaller than a bomb
@@ -70,16 +70,12 @@ class PreparedImage:
     reused: bool
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
+def _digest(path: Path, book: HashBook | None = None) -> str:
     try:
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        return (book or HashBook(None)).sha256(path)
     except OSError as exc:
         raise _bad(path, f"image cannot be read: {exc.strerror or exc}",
                    "check that the file is there and readable", "image.unreadable") from None
-    return h.hexdigest()
 
 
 def prepared_name(req: ImageRequest) -> str:
@@ -389,7 +385,8 @@ def prepare_images(requests: list[ImageRequest], cache_dir: Path,
     results: dict[ImageRequest, PreparedImage] = {}
     todo: list[tuple[ImageRequest, Path, str]] = []
     hashes: dict[Path, str] = {}
-    book = _Ledger(cache_dir.with_name(f"{cache_dir.name}-ledger.json"))
+    book = _Ledger(cache_dir.with_name(f"{cache_dir.name}-ledger.json"),
+                   cache_dir.with_name("hashes.json"))
     for req in dict.fromkeys(requests):
         if req.source not in hashes:
             hashes[req.source] = book.digest(req.source)
@@ -433,18 +430,17 @@ def prepare_images(requests: list[ImageRequest], cache_dir: Path,
 
 class _Ledger:
     """What the cache already knows, by file size and modification time, so a rebuild
-    neither hashes every original again nor decodes every prepared copy to trust it:
-    source path -> content hash, and prepared file -> pixel size. A file whose size or
-    time differs from the ledger's is hashed or verified again in full."""
+    neither hashes every original again (`HashBook`, shared with the issue's fingerprint)
+    nor decodes every prepared copy to trust it (prepared file -> pixel size). A file
+    whose size or time differs is hashed or verified again in full."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, hashes: Path) -> None:
         self.path = path
+        self.hashes = HashBook(hashes)
         try:
-            data = json.loads(path.read_text())
-            self.sources: dict[str, list] = dict(data.get("sources", {}))
-            self.prepared: dict[str, list] = dict(data.get("prepared", {}))
-        except (OSError, ValueError, TypeError, AttributeError):
-            self.sources, self.prepared = {}, {}
+            self.prepared: dict[str, list] = dict(json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            self.prepared = {}
         self.changed = False
 
     @staticmethod
@@ -456,15 +452,7 @@ class _Ledger:
         return [st.st_size, st.st_mtime_ns]
 
     def digest(self, path: Path) -> str:
-        stamp, key = self._stamp(path), str(path.resolve())
-        entry = self.sources.get(key)
-        if stamp is not None and entry and entry[:2] == stamp:
-            return str(entry[2])
-        sha = _digest(path)
-        if stamp is not None:
-            self.sources[key] = [*stamp, sha]
-            self.changed = True
-        return sha
+        return _digest(path, self.hashes)
 
     def read_cached(self, path: Path) -> tuple[int, int] | None:
         stamp, entry = self._stamp(path), self.prepared.get(path.name)
@@ -482,9 +470,9 @@ class _Ledger:
             self.changed = True
 
     def save(self) -> None:
+        self.hashes.save()
         if self.changed:
-            atomic_write_bytes(self.path, json.dumps(
-                {"sources": self.sources, "prepared": self.prepared}).encode())
+            atomic_write_bytes(self.path, json.dumps(self.prepared).encode())
 
 
 def _read_cached(path: Path) -> tuple[int, int] | None:

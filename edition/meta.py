@@ -23,7 +23,7 @@ from pypdf import PdfReader
 
 from . import __version__
 from .model import Issue
-from .publish import atomic_write_text
+from .publish import HashBook, atomic_write_text, sha256_file
 from .text import long_date, month_year
 
 SCHEMA = 1
@@ -41,14 +41,6 @@ def _rank(profile: str | None) -> int:
 def meta_path(out_root: Path, issue_id: str) -> Path:
     """OUT/<issue-id>/<issue-id>.json."""
     return out_root / issue_id / f"{issue_id}.json"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def input_files(issue_dir: Path) -> list[Path]:
@@ -82,29 +74,14 @@ def input_fingerprint(issue_dir: Path, layout: str | None = None,
     the layout name and edition's version: when it has not changed, neither has what a
     build would make. With `cache_dir`, a file's hash is taken again only when its size
     or modification time changed (175 MB of photos need not be read on every build)."""
-    known: dict[str, list] = {}
-    book = None
-    if cache_dir is not None:
-        name = hashlib.sha256(str(issue_dir.resolve()).encode()).hexdigest()[:16]
-        book = cache_dir / f"fingerprint-{name}.json"
-        try:
-            known = json.loads(book.read_text())
-        except (OSError, ValueError):
-            known = {}
-    seen: dict[str, list] = {}
+    book = HashBook(cache_dir / "hashes.json" if cache_dir is not None else None)
     h = hashlib.sha256()
     h.update(f"edition {__version__}\0layout {layout or layout_name(issue_dir)}\0".encode())
     for p in input_files(issue_dir):
         rel = p.relative_to(issue_dir).as_posix()
-        st = p.stat()
-        entry = known.get(rel)
-        fresh = entry and entry[:2] == [st.st_size, st.st_mtime_ns]
-        digest = entry[2] if fresh else sha256_file(p)
-        seen[rel] = [st.st_size, st.st_mtime_ns, digest]
-        h.update(b"%s\0%d\0%s\0" % (rel.encode(), st.st_size, digest.encode()))
-    if book is not None and seen != known:
-        book.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(book, json.dumps(seen))
+        digest = book.sha256(p)
+        h.update(b"%s\0%d\0%s\0" % (rel.encode(), p.stat().st_size, digest.encode()))
+    book.save()
     return h.hexdigest()
 
 
@@ -193,7 +170,8 @@ def dump_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def record_build(issue: Issue, profile: str, pdf: Path, pages: int, out_root: Path) -> Path:
+def record_build(issue: Issue, profile: str, pdf: Path, pages: int, out_root: Path,
+                 sha256: str | None = None) -> Path:
     """Write or update OUT/<issue-id>/<issue-id>.json after `profile` of `issue` was built
     to `pdf`. Entries of other profiles are kept while their PDF still exists."""
     path = meta_path(out_root, issue.id)
@@ -202,7 +180,7 @@ def record_build(issue: Issue, profile: str, pdf: Path, pages: int, out_root: Pa
         "file": pdf.name,
         "bytes": pdf.stat().st_size,
         "pages": pages,
-        "sha256": sha256_file(pdf),
+        "sha256": sha256 or sha256_file(pdf),  # the build has it already
         "fingerprint": input_fingerprint(issue.root, spec.layout, out_root / ".cache"),
     }
     contents = pdf_contents(pdf, issue)

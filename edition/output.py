@@ -18,8 +18,7 @@ class Console:
     def __init__(self, verbosity: int = 0) -> None:
         self.verbosity = verbosity
         self.color = None if not os.environ.get("NO_COLOR") else False
-        self.steps = 0
-        self.total = 0
+        self.started = time.perf_counter()
 
     def _style(self, text: str, **kw: object) -> str:
         return text if self.color is False else click.style(text, **kw)  # type: ignore[arg-type]
@@ -35,16 +34,14 @@ class Console:
             click.echo(self._style(line, fg=color) if color else line, err=True,
                        color=self.color)
 
-    def start(self, total: int = 0) -> None:
+    def start(self) -> None:
         """A new run of steps; each is shown with the seconds since it started."""
-        self.steps, self.total = 0, total
         self.started = time.perf_counter()
 
     def step(self, text: str) -> None:
         if self.verbosity < 0:
             return
-        self.steps += 1
-        elapsed = time.perf_counter() - getattr(self, "started", time.perf_counter())
+        elapsed = time.perf_counter() - self.started
         prefix = self._style(f"[{elapsed:5.1f}s]", bold=True)
         click.echo(f"{prefix} {text}", err=True, color=self.color)
 

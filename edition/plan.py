@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,10 +175,7 @@ class Plan:
                                                 role="pad"))
 
 
-# Words a page holds, measured on the classic layout (3 columns of 9.25/12 pt).
-WORDS_FULL_PAGE = 1050
 INFRAME_GAP = 3  # mm between two photos on one page
-WORDS_OPENER_PAGE = 420
 HALF_AD_HEIGHT = 128  # mm, the artwork of a half-page ad (the full text width)
 QUARTER_AD_HEIGHT = 120  # mm, the box a quarter-page ad's artwork fits in (one column)
 
@@ -387,15 +385,52 @@ def _article(issue: Issue, layout: Layout, article: Article, number: int,
     lead = None
     if article.lead:
         lead = slot(article.lead, layout.text_width, layout.photos.lead)
-    pages_estimate = 1 if total <= WORDS_OPENER_PAGE else 2
     half_art = None
     if ads.get("half"):
         half_art = slot(ads["half"].path, layout.text_width, HALF_AD_HEIGHT,
                         caption=_ad_alt(ads["half"]))
-    return ArticleSection(article, number, lead, items, related, ads.get("half"),
-                          ads.get("quarter"), half_ad_page=min(2, pages_estimate),
-                          half_art=half_art)
+    section = ArticleSection(article, number, lead, items, related, ads.get("half"),
+                             ads.get("quarter"), half_art=half_art)
+    # The half-page ad goes on the second page, or on the first of a one-page article.
+    section.half_ad_page = min(2, estimate_pages(section))
+    return section
 
 
 def _ad_alt(ad: Ad) -> str:
     return f"Iklan {ad.spec.advertiser}" if ad.spec.advertiser else "Iklan"
+
+
+# A section's length before it has ever been laid out, in words of body text a page
+# holds, fitted on the three sample issues in the classic layout (20 of 21 right). Only
+# a first guess: what a section really takes is remembered after its first layout.
+OPENER_WORDS = 380  # an article's first page under a lead photo
+OPENER_WORDS_NO_PHOTO = 760
+PAGE_WORDS = 950
+FIGURE_WORDS, QUARTER_AD_WORDS, HALF_AD_WORDS = 150, 330, 475
+SUBHEAD_WORDS, RELATED_WORDS = 25, 22
+
+
+def estimate_pages(section: Section) -> int:
+    """A first guess of a section's length, before it has ever been laid out."""
+    if isinstance(section, InframeSection):
+        return len(section.pages)
+    if not isinstance(section, ArticleSection):
+        return 1
+    meta = section.article.meta
+    if meta.pages:
+        return meta.pages
+    kinds = [getattr(i, "kind", "") for i in section.items]
+    words = sum(getattr(i, "words", 0) for i in section.items)
+    words += FIGURE_WORDS * kinds.count("figure") + QUARTER_AD_WORDS * kinds.count("quarter-ad")
+    words += SUBHEAD_WORDS * kinds.count("h2")
+    if meta.sidebar:
+        words += len(meta.sidebar.body.split()) + len(meta.sidebar.title.split()) + 8
+    words += 2 * len((meta.pullquote or "").split())
+    if meta.related:
+        words += RELATED_WORDS * len(meta.related) + 30
+    if section.half_ad is not None:
+        words += HALF_AD_WORDS
+    opener = OPENER_WORDS if section.lead else OPENER_WORDS_NO_PHOTO
+    if words <= opener:
+        return 1
+    return 1 + math.ceil((words - opener) / PAGE_WORDS)

@@ -212,9 +212,10 @@ def check_pdf(path: Path, plan: Plan | None, profile: Profile,
             if profile.name == "archive":
                 out += _sources_embedded(pdf, plan, loc)
             out += _each_page(pdf, doc, profile, loc, cache_dir)
-        if plan is not None:
-            out += _half_ads(pdf_path=path, doc=doc, plan=plan, loc=loc)
-            out += _planned_pages(path, plan, loc)
+            if plan is not None:
+                marks = _bookmarks(path)
+                out += _half_ads(pdf, marks, plan, loc)
+                out += _planned_pages(marks, len(pdf.pages), plan, loc)
     finally:
         doc.close()
     return out
@@ -624,8 +625,8 @@ def _short_of_bleed(page: pdfium.PdfPage, objects: list, number: int,
             for edge, kind in stops.items() if edge not in bleeds]
 
 
-def _article_pages(pdf_path: Path, plan: Plan) -> dict[str, tuple[int, int]]:
-    """Slug -> (first page, page count) of each article in the built PDF, from the outline."""
+def _bookmarks(pdf_path: Path) -> list[tuple[int, str]]:
+    """(0-based page, title) of every bookmark of the PDF, in order, nested ones included."""
     from pypdf import PdfReader
 
     reader = PdfReader(pdf_path)
@@ -640,27 +641,33 @@ def _article_pages(pdf_path: Path, plan: Plan) -> dict[str, tuple[int, int]]:
                               " ".join(str(item.title).split())))
 
     walk(reader.outline)
-    starts = sorted({p for p, _ in marks} | {len(reader.pages)})
+    return marks
+
+
+def _article_pages(marks: list[tuple[int, str]], page_count: int,
+                   plan: Plan) -> dict[str, tuple[int, int]]:
+    """Slug -> (first page, page count) of each article, from the bookmarks."""
+    starts = sorted({p for p, _ in marks} | {page_count})
     by_title = {t: p for p, t in marks}
     out = {}
     for section in plan.articles:
         first = by_title.get(section.article.title)
         if first is None:
             continue
-        following = [s for s in starts if s > first]
-        # An article ends where the next bookmarked section (or an ad page) begins.
-        end = following[0] if following else len(reader.pages)
+        # An article ends where the next bookmarked section begins.
+        end = next(s for s in starts if s > first) if first < page_count else first
         out[section.article.slug] = (first, end - first)
     return out
 
 
-def _planned_pages(pdf_path: Path, plan: Plan, loc: Location) -> list[Finding]:
+def _planned_pages(marks: list[tuple[int, str]], page_count: int, plan: Plan,
+                   loc: Location) -> list[Finding]:
     planned = {s.article.slug: s.article.meta.pages for s in plan.articles
                if s.article.meta.pages}
     if not planned:
         return []
     out = []
-    for slug, (first, count) in _article_pages(pdf_path, plan).items():
+    for slug, (first, count) in _article_pages(marks, page_count, plan).items():
         want = planned.get(slug)
         if want is None:
             continue
@@ -680,49 +687,34 @@ def _planned_pages(pdf_path: Path, plan: Plan, loc: Location) -> list[Finding]:
     return out
 
 
-def _half_ads(pdf_path: Path, doc: pdfium.PdfDocument, plan: Plan,
+def _half_ads(pdf: pikepdf.Pdf, marks: list[tuple[int, str]], plan: Plan,
               loc: Location) -> list[Finding]:
     """Each half-page ad on the page of its article where it was planned."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(pdf_path)
-    starts: dict[str, int] = {}
-
-    def walk(items: list) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                starts[" ".join(str(item.title).split())] = \
-                    reader.get_destination_page_number(item)
-
-    walk(reader.outline)
-    pdf = pikepdf.open(pdf_path)
+    starts = {title: page for page, title in marks}
     out = []
-    with pdf:
-        for section in plan.articles:
-            if not section.half_art:
-                continue
-            url = f"{PREPARED_SCHEME}:{prepared_name(section.half_art.request)}"
-            digest = hashlib.md5(url.encode(), usedforsecurity=False)
-            prefix = f"i{digest.hexdigest()}"
-            start = starts.get(section.article.title)
-            if start is None:
-                continue
-            want = start + section.half_ad_page - 1
-            # Where it was planned, else anywhere (a few pages' content parsed, not all).
-            order = [want, *(i for i in range(len(pdf.pages)) if i != want)]
-            pages = next(([i] for i in order if i < len(pdf.pages) and any(
-                name.startswith(prefix) for name, _ in _page_images(pdf.pages[i]))), [])
-            advertiser = section.half_ad.spec.advertiser if section.half_ad else None
-            if not pages:
-                out.append(Finding(f"the half-page ad in '{section.article.slug}' does not "
-                                   "appear: the article is shorter than planned", loc,
-                                   "lengthen the article or book the ad elsewhere",
-                                   "pdf.half-ad-missing", ERROR, obj=advertiser))
-            elif pages[0] != want:
-                out.append(Finding(f"the half-page ad in '{section.article.slug}' is on page "
-                                   f"{pages[0] + 1}, planned for {want + 1}", loc, None,
-                                   "pdf.half-ad-moved", WARNING, page=pages[0] + 1,
-                                   obj=advertiser))
+    for section in plan.articles:
+        if not section.half_art:
+            continue
+        url = f"{PREPARED_SCHEME}:{prepared_name(section.half_art.request)}"
+        digest = hashlib.md5(url.encode(), usedforsecurity=False)
+        prefix = f"i{digest.hexdigest()}"
+        start = starts.get(section.article.title)
+        if start is None:
+            continue
+        want = start + section.half_ad_page - 1
+        # Where it was planned, else anywhere (a few pages' content parsed, not all).
+        order = [want, *(i for i in range(len(pdf.pages)) if i != want)]
+        found = next((i for i in order if i < len(pdf.pages) and any(
+            name.startswith(prefix) for name, _ in _page_images(pdf.pages[i]))), None)
+        advertiser = section.half_ad.spec.advertiser if section.half_ad else None
+        if found is None:
+            out.append(Finding(f"the half-page ad in '{section.article.slug}' does not "
+                               "appear: the article is shorter than planned", loc,
+                               "lengthen the article or book the ad elsewhere",
+                               "pdf.half-ad-missing", ERROR, obj=advertiser))
+        elif found != want:
+            out.append(Finding(f"the half-page ad in '{section.article.slug}' is on page "
+                               f"{found + 1}, planned for {want + 1}", loc, None,
+                               "pdf.half-ad-moved", WARNING, page=found + 1,
+                               obj=advertiser))
     return out

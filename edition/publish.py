@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import glob
+import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -77,3 +79,46 @@ def write_error(path: Path, exc: OSError) -> EditionError:
     return EditionError.single(f"cannot write the file: {reason}", path, None,
                                "free some disk space or check the folder's permissions, "
                                "or choose another --out", "output.write")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class HashBook:
+    """SHA-256 of files, remembered by size and modification time in a JSON file, so a
+    rebuild reads again only the files that changed (the photos of an issue are hundreds
+    of megabytes). Shared by the photo cache and the issue's fingerprint."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, list] = {}
+        self.changed = False
+        if path is not None:
+            try:
+                self.entries = dict(json.loads(path.read_text()))
+            except (OSError, ValueError, TypeError):
+                self.entries = {}
+
+    def sha256(self, path: Path) -> str:
+        """The file's SHA-256; OSError when it cannot be read."""
+        st = path.stat()
+        key, stamp = str(path.resolve()), [st.st_size, st.st_mtime_ns]
+        entry = self.entries.get(key)
+        if entry and entry[:2] == stamp:
+            return str(entry[2])
+        sha = sha256_file(path)
+        self.entries[key] = [*stamp, sha]
+        self.changed = True
+        return sha
+
+    def save(self) -> None:
+        if self.path is not None and self.changed:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.path, json.dumps(self.entries))
+            self.changed = False
+
