@@ -89,7 +89,7 @@ def _unchanged(record: Path, inputs: dict, target: Path) -> BuildResult | None:
     """The last build's result when nothing it read has changed and its PDF is intact."""
     import json
 
-    from .meta import sha256_file
+    from .publish import sha256_file
 
     try:
         old = json.loads(record.read_text())
@@ -111,8 +111,7 @@ def _remember(record: Path, inputs: dict, result: BuildResult) -> str:
     """Remember what this build read and found; returns the PDF's SHA-256."""
     import json
 
-    from .meta import sha256_file
-    from .publish import atomic_write_text
+    from .publish import atomic_write_text, sha256_file
 
     sha = sha256_file(result.pdf)
     record.parent.mkdir(parents=True, exist_ok=True)
