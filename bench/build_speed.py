@@ -77,40 +77,51 @@ def child(spec: dict) -> None:
 
     result: dict = {}
     if spec["kind"] == "weasyprint":
-        import edition.fonts  # first: fontconfig sees only the bundled fonts
-        from edition.layout import load_layout
-        from edition.load import load_issue
-        from edition.plan import plan_issue
+        from edition.pdf.engine import weasyprint
+
+        weasyprint()
+        from edition.issue.load import load_issue
+        from edition.layout.load import load_layout
+        from edition.plan.plan import plan_issue
         from edition.profiles import PROFILES
-        from edition.render import render_html
+        from edition.render.html import render_html
 
         issue = load_issue(Path(spec["issue"]))
         layout = load_layout(issue.spec.layout, issue.root)
         plan = plan_issue(issue, layout, dpi=300, quality=88, cmyk=False)
-        for s in plan.slots:
-            s.src = s.request.source.resolve().as_uri()
-        html = render_html(plan, PROFILES["screen"])  # RGB: plain WeasyPrint knows no CMYK
+        urls = {s.request: s.request.source.resolve().as_uri() for s in plan.slots}
+        html = render_html(plan, PROFILES["screen"], urls)  # RGB: plain WeasyPrint knows no CMYK
         import weasyprint
 
         start = time.perf_counter()
         # HTML.write_pdf() is render() then Document.write_pdf(); done in two steps here
         # to know the page count and where the time goes.
-        document = weasyprint.HTML(string=html, base_url=str(issue.root.resolve()) + "/") \
-            .render(**spec["options"])
+        document = weasyprint.HTML(string=html, base_url=str(issue.root.resolve()) + "/").render(
+            **spec["options"]
+        )
         laid_out = time.perf_counter()
         document.write_pdf(spec["target"], **spec["options"])
         end = time.perf_counter()
-        result = {"op_s": end - start, "layout_s": laid_out - start, "write_s": end - laid_out,
-                  "pages": len(document.pages), "exit": 0}
+        result = {
+            "op_s": end - start,
+            "layout_s": laid_out - start,
+            "write_s": end - laid_out,
+            "pages": len(document.pages),
+            "exit": 0,
+        }
     elif spec["kind"] == "warmup":  # fontconfig's cache, the OS's file cache: not measured
-        import edition.fonts  # noqa: F401
-        from edition.layout import share_dir
+        from edition.pdf.engine import weasyprint
+
+        weasyprint()
+        from edition.share import share_dir
 
         fonts = share_dir("assets") / "fonts"
         import weasyprint
 
-        faces = "".join(f'@font-face {{ font-family: f{i}; src: url("{f.as_uri()}"); }}'
-                        for i, f in enumerate(sorted(fonts.glob("*.[ot]tf"))))
+        faces = "".join(
+            f'@font-face {{ font-family: f{i}; src: url("{f.as_uri()}"); }}'
+            for i, f in enumerate(sorted(fonts.glob("*.[ot]tf")))
+        )
         weasyprint.HTML(string=f"<style>{faces}</style><p>Uji coba pertahanan</p>").write_pdf()
         result = {"op_s": 0.0, "exit": 0}
     elif spec["kind"] == "build":
@@ -176,9 +187,14 @@ def measure(spec: dict, log: Path) -> dict:
     """Run `spec` in a fresh Python; its report plus the process's wall time and tree peak."""
     env = dict(os.environ, NO_COLOR="1", **CHILD_ENV)
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child",
-                             json.dumps(spec)], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     watch = TreeRss(proc.pid)
     watch.start()
     out, _ = proc.communicate()
@@ -191,7 +207,7 @@ def measure(spec: dict, log: Path) -> dict:
     if proc.returncode != 0 or not lines:
         sys.stderr.write(out[-4000:])
         raise SystemExit(f"measurement failed (exit {proc.returncode}): {spec}")
-    report = json.loads(lines[-1][len(MARK):])
+    report = json.loads(lines[-1][len(MARK) :])
     if report.get("exit"):
         sys.stderr.write(out[-4000:])
         raise SystemExit(f"edition build exited with {report['exit']}: {spec}")
@@ -209,8 +225,10 @@ def measure(spec: dict, log: Path) -> dict:
 
 
 def build_spec(issue: Path, out: Path, *extra: str) -> dict:
-    return {"kind": "build",
-            "args": ["build", str(issue), "--profile", "print", "--out", str(out), *extra]}
+    return {
+        "kind": "build",
+        "args": ["build", str(issue), "--profile", "print", "--out", str(out), *extra],
+    }
 
 
 def issue_order(issue: Path) -> list[str]:
@@ -252,9 +270,11 @@ class Edit:
         self.old = word.group()
         self.new = "pertahanan" if self.old != "pertahanan" else "keamanan"
         self.at = at = start + word.start()
-        self.edited = (text[:at] + self.new + text[at + len(self.old):]).encode("utf-8")
-        self.where = (f"{self.path.name}, paragraph {k + 1} of {len(paragraphs)}: "
-                      f"'{self.old}' -> '{self.new}'")
+        self.edited = (text[:at] + self.new + text[at + len(self.old) :]).encode("utf-8")
+        self.where = (
+            f"{self.path.name}, paragraph {k + 1} of {len(paragraphs)}: "
+            f"'{self.old}' -> '{self.new}'"
+        )
 
     def apply(self) -> None:
         self.path.write_bytes(self.edited)
@@ -282,8 +302,9 @@ def snapshot_code(dest: Path) -> str:
     shutil.rmtree(dest, ignore_errors=True)
     h = hashlib.sha256()
     for name in CODE:
-        shutil.copytree(REPO / name, dest / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
         for f in sorted((dest / name).rglob("*")):
             if f.is_file():
                 h.update(f.relative_to(dest).as_posix().encode() + b"\0" + f.read_bytes())
@@ -292,8 +313,9 @@ def snapshot_code(dest: Path) -> str:
 
 def git_head() -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
 
@@ -301,7 +323,9 @@ def git_head() -> str | None:
 def summarize(samples: list[dict]) -> dict:
     times = [s["op_s"] for s in samples]
     return {
-        "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
         "process_s": statistics.median(s["process_s"] for s in samples),
         "peak_mb": max(s["peak_mb"] for s in samples),
         "tree_mb": max(s["tree_mb"] for s in samples),
@@ -312,21 +336,30 @@ def summarize(samples: list[dict]) -> dict:
 
 
 def print_table(rows: dict[str, dict]) -> None:
-    head = (f"{'row':<4}{'what':<38}{'median s':>9}{'min':>8}{'max':>8}{'process s':>10}"
-            f"{'peak MB':>9}{'tree MB':>9}{'PDF MB':>8}{'pages':>6}")
+    head = (
+        f"{'row':<4}{'what':<38}{'median s':>9}{'min':>8}{'max':>8}{'process s':>10}"
+        f"{'peak MB':>9}{'tree MB':>9}{'PDF MB':>8}{'pages':>6}"
+    )
     print(head)
     print("-" * len(head))
     for key, r in rows.items():
         pdf = f"{r['pdf_mb']:.1f}" if r.get("pdf_mb") is not None else "-"
-        print(f"{key:<4}{ROWS[key]:<38}{r['median_s']:>9.2f}{r['min_s']:>8.2f}"
-              f"{r['max_s']:>8.2f}{r['process_s']:>10.2f}{r['peak_mb']:>9.0f}"
-              f"{r['tree_mb']:>9.0f}{pdf:>8}{r.get('pages') or '-':>6}")
+        print(
+            f"{key:<4}{ROWS[key]:<38}{r['median_s']:>9.2f}{r['min_s']:>8.2f}"
+            f"{r['max_s']:>8.2f}{r['process_s']:>10.2f}{r['peak_mb']:>9.0f}"
+            f"{r['tree_mb']:>9.0f}{pdf:>8}{r.get('pages') or '-':>6}"
+        )
 
 
 def ratios(rows: dict[str, dict]) -> dict[str, float]:
     out = {}
-    for name, (x, y) in {"b/a2": ("b", "a2"), "d/b": ("d", "b"), "c/b": ("c", "b"),
-                         "b/a1": ("b", "a1"), "f/b": ("f", "b")}.items():
+    for name, (x, y) in {
+        "b/a2": ("b", "a2"),
+        "d/b": ("d", "b"),
+        "c/b": ("c", "b"),
+        "b/a1": ("b", "a1"),
+        "f/b": ("f", "b"),
+    }.items():
         if x in rows and y in rows:
             out[name] = rows[x]["median_s"] / rows[y]["median_s"]
     return out
@@ -338,24 +371,31 @@ def targets(rows: dict[str, dict]) -> dict[str, dict]:
         b, a2 = rows["b"], rows["a2"]
         out["cold build <= 1/3 of a2, PDF no larger"] = {
             "value": f"{b['median_s']:.1f} s vs {a2['median_s'] / 3:.1f} s; "
-                     f"{b['pdf_mb']:.1f} MB vs {a2['pdf_mb']:.1f} MB",
+            f"{b['pdf_mb']:.1f} MB vs {a2['pdf_mb']:.1f} MB",
             "met": b["median_s"] <= a2["median_s"] * TARGETS["cold_vs_a2"]
-            and b["pdf_mb"] <= a2["pdf_mb"]}
+            and b["pdf_mb"] <= a2["pdf_mb"],
+        }
     if "c" in rows:
         out["no-change rebuild < 1 s"] = {
             "value": f"{rows['c']['median_s']:.2f} s ({rows['c']['process_s']:.2f} s "
-                     f"with Python start-up)", "met": rows["c"]["median_s"] < TARGETS["warm_s"]}
+            f"with Python start-up)",
+            "met": rows["c"]["median_s"] < TARGETS["warm_s"],
+        }
     if "d" in rows:
         out["one-paragraph rebuild < 1.5 s"] = {
             "value": f"{rows['d']['median_s']:.2f} s ({rows['d']['process_s']:.2f} s "
-                     f"with Python start-up)", "met": rows["d"]["median_s"] < TARGETS["edit_s"]}
+            f"with Python start-up)",
+            "met": rows["d"]["median_s"] < TARGETS["edit_s"],
+        }
     edition_rows = [rows[k] for k in ("b", "c", "d") if k in rows]
     if edition_rows:
         peak = max(r["peak_mb"] for r in edition_rows)
         tree = max(r["tree_mb"] for r in edition_rows)
         out["peak memory < 400 MB"] = {
             "value": f"{peak:.0f} MB in the largest process, {tree:.0f} MB summed over "
-                     f"the build's processes", "met": peak < TARGETS["peak_mb"]}
+            f"the build's processes",
+            "met": peak < TARGETS["peak_mb"],
+        }
     return out
 
 
@@ -381,8 +421,10 @@ def profile_build(issue: Path, work: Path) -> None:
     import tempfile
 
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
-    import edition.fonts  # noqa: F401
-    from edition.build import build_edition
+    from edition.pdf.engine import weasyprint
+
+    weasyprint()
+    from edition.commands.build import build_edition
 
     out = work / "profile"
     shutil.rmtree(out, ignore_errors=True)
@@ -392,49 +434,75 @@ def profile_build(issue: Path, work: Path) -> None:
     result = build_edition(issue, "print", out, workers=1)
     prof.disable()
     total = time.perf_counter() - start
-    print(f"\nProfile of one cold build (in this process, build_edition(..., workers=1) so "
-          f"that sections are laid out here; photos are still prepared in a process pool, "
-          f"whose work shows as waiting): {result.pages} pages in {total:.1f} s")
+    print(
+        f"\nProfile of one cold build (in this process, build_edition(..., workers=1) so "
+        f"that sections are laid out here; photos are still prepared in a process pool, "
+        f"whose work shows as waiting): {result.pages} pages in {total:.1f} s"
+    )
     stats = pstats.Stats(prof)
     print("\nedition's phases (cumulative seconds):")
     for label, (file, func) in PHASES.items():
-        cum = sum(v[3] for (f, _, name), v in stats.stats.items()  # type: ignore[attr-defined]
-                  if name == func and f.endswith(file))
+        cum = sum(
+            v[3]
+            for (f, _, name), v in stats.stats.items()  # type: ignore[attr-defined]
+            if name == func and f.endswith(file)
+        )
         print(f"  {label:<44}{cum:7.1f} s  {cum / total:6.1%}")
     print()
     stats.strip_dirs().sort_stats("cumulative").print_stats(25)
 
 
 PHASES = {  # (file, function) of edition whose cumulative time is a phase of a build
-    "read and check the issue (load_issue)": ("edition/load.py", "load_issue"),
-    "plan (plan_issue)": ("edition/plan.py", "plan_issue"),
-    "prepare photos (prepare_images)": ("edition/images.py", "prepare_images"),
-    "lay out sections (SectionBuilder._pass)": ("edition/assemble.py", "_pass"),
-    "  of which WeasyPrint, per section": ("edition/assemble.py", "_render_job"),
-    "assemble one PDF (SectionBuilder._assemble)": ("edition/assemble.py", "_assemble"),
-    "finish: compress, IDs, output intent": ("edition/finish.py", "finish_pdf"),
-    "write files (atomic_write_bytes: cache, PDF)": ("edition/publish.py", "atomic_write_bytes"),
-    "preflight the PDF (check_pdf)": ("edition/preflight.py", "check_pdf"),
-    "metadata json (record_build)": ("edition/meta.py", "record_build"),
+    "read and check the issue (load_issue)": ("edition/issue/load.py", "load_issue"),
+    "plan (plan_issue)": ("edition/plan/plan.py", "plan_issue"),
+    "prepare photos (prepare_images)": ("edition/photos/prepare.py", "prepare_images"),
+    "lay out sections (SectionBuilder._pass)": ("edition/pdf/sections.py", "_pass"),
+    "  of which WeasyPrint, per section": ("edition/pdf/worker.py", "render_job"),
+    "assemble one PDF (assemble)": ("edition/pdf/assemble.py", "assemble"),
+    "finish: compress, IDs, output intent": ("edition/pdf/finish.py", "finish_pdf"),
+    "write files (atomic_write_bytes: cache, PDF)": (
+        "edition/store/atomic.py",
+        "atomic_write_bytes",
+    ),
+    "preflight the PDF (check_pdf)": ("edition/check/preflight.py", "check_pdf"),
+    "metadata json (record_build)": ("edition/publish/meta.py", "record_build"),
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3,
-                        help="runs of every row; the table gives medians (default 3; fewer "
-                        "is a smoke run, not figures to quote)")
-    parser.add_argument("--issue", type=Path, default=None,
-                        help="an issue folder to use (copied) instead of a generated one")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the work folder (issue, PDFs, caches, child logs)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="runs of every row; the table gives medians (default 3; fewer "
+        "is a smoke run, not figures to quote)",
+    )
+    parser.add_argument(
+        "--issue",
+        type=Path,
+        default=None,
+        help="an issue folder to use (copied) instead of a generated one",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work folder (issue, PDFs, caches, child logs)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="for the generated issue")
-    parser.add_argument("--rows", default=",".join(ROWS),
-                        help="which rows to measure, comma-separated (default: all)")
-    parser.add_argument("--profile-build", action="store_true",
-                        help="also profile one cold build (cProfile, top 25 cumulative)")
-    parser.add_argument("--live-code", action="store_true",
-                        help="run the checkout's code as it is, not a snapshot of it")
+    parser.add_argument(
+        "--rows",
+        default=",".join(ROWS),
+        help="which rows to measure, comma-separated (default: all)",
+    )
+    parser.add_argument(
+        "--profile-build",
+        action="store_true",
+        help="also profile one cold build (cProfile, top 25 cumulative)",
+    )
+    parser.add_argument(
+        "--live-code",
+        action="store_true",
+        help="run the checkout's code as it is, not a snapshot of it",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -465,7 +533,8 @@ def main() -> None:
         code = {"snapshot": snapshot_code(snap)}
         CHILD_ENV["EDITION_HOME"] = str(snap)
         CHILD_ENV["PYTHONPATH"] = os.pathsep.join(
-            [str(snap), *filter(None, [os.environ.get("PYTHONPATH")])])
+            [str(snap), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
     code["git_head"] = git_head()
     if args.issue is not None:
         given = args.issue.resolve()
@@ -490,8 +559,11 @@ def main() -> None:
         generated = copied = True
     files = [f for f in issue.rglob("*") if f.is_file()]
     issue_mb = sum(f.stat().st_size for f in files) / 1e6
-    print(f"issue {issue}: {len(files)} files, {issue_mb:.0f} MB; load average "
-          f"{load[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    print(
+        f"issue {issue}: {len(files)} files, {issue_mb:.0f} MB; load average "
+        f"{load[0]:.1f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
 
     measure({"kind": "warmup"}, log)
     samples: dict[str, list[dict]] = {r: [] for r in wanted}
@@ -505,13 +577,18 @@ def main() -> None:
         samples[row].append(report)
         extra = ""
         if "sections_laid_out" in report:
-            extra = (f", {report['sections_laid_out']} sections laid out, "
-                     f"{report['sections_reused']} reused")
+            extra = (
+                f", {report['sections_laid_out']} sections laid out, "
+                f"{report['sections_reused']} reused"
+            )
         elif report.get("unchanged"):
             extra = ", unchanged"
-        print(f"  {row:<3}{report['op_s']:8.2f} s  (process {report['process_s']:.2f} s, "
-              f"peak {report['peak_mb']:.0f} MB, tree {report['tree_mb']:.0f} MB"
-              f"{extra})", flush=True)
+        print(
+            f"  {row:<3}{report['op_s']:8.2f} s  (process {report['process_s']:.2f} s, "
+            f"peak {report['peak_mb']:.0f} MB, tree {report['tree_mb']:.0f} MB"
+            f"{extra})",
+            flush=True,
+        )
 
     for run in range(1, args.runs + 1 if wanted else 1):
         print(f"run {run}/{args.runs}", flush=True)
@@ -520,8 +597,12 @@ def main() -> None:
         for row, options in (("a1", {}), ("a2", {"dpi": 300, "jpeg_quality": 85})):
             if row in wanted:
                 target = here / f"{row}.pdf"
-                spec = {"kind": "weasyprint", "issue": str(issue), "target": str(target),
-                        "options": options}
+                spec = {
+                    "kind": "weasyprint",
+                    "issue": str(issue),
+                    "target": str(target),
+                    "options": options,
+                }
                 record(row, measure(spec, log), target)
         out = here / "edition"
         pdf = out / issue.name / f"{issue.name}-print.pdf"
@@ -538,21 +619,29 @@ def main() -> None:
             measure(build_spec(issue, out), log)  # back to the warm state, not counted
         if "f" in wanted:
             single = here / "single-pass"
-            record("f", measure(build_spec(issue, single, "--single-pass"), log),
-                   single / issue.name / f"{issue.name}-print.pdf")
+            record(
+                "f",
+                measure(build_spec(issue, single, "--single-pass"), log),
+                single / issue.name / f"{issue.name}-print.pdf",
+            )
         if not args.keep and run < args.runs:
             shutil.rmtree(here)  # the PDFs of a1 are large
         if args.live_code and code_state(REPO) != code["state"]:
             code["changed_during_run"] = True
-            print("  WARNING: edition/, layouts/ or assets/ changed during this run: its "
-                  "figures measure a mix of versions (run without --live-code)", flush=True)
+            print(
+                "  WARNING: edition/, layouts/ or assets/ changed during this run: its "
+                "figures measure a mix of versions (run without --live-code)",
+                flush=True,
+            )
 
     rows = {r: summarize(samples[r]) for r in ROWS if r in wanted and samples[r]}
     if rows:
-        print(f"\nmedians of {args.runs} run{'s' * (args.runs != 1)}; 'median s' is the work "
-              f"inside the child (a: HTML -> PDF; b-f: the build command), 'process s' adds "
-              f"Python start-up and imports; peak = max ru_maxrss (the child or its largest "
-              f"worker), tree = sum over its processes\n")
+        print(
+            f"\nmedians of {args.runs} run{'s' * (args.runs != 1)}; 'median s' is the work "
+            f"inside the child (a: HTML -> PDF; b-f: the build command), 'process s' adds "
+            f"Python start-up and imports; peak = max ru_maxrss (the child or its largest "
+            f"worker), tree = sum over its processes\n"
+        )
         print_table(rows)
         rat = ratios(rows)
         if rat:
@@ -563,25 +652,42 @@ def main() -> None:
             for name, v in verdicts.items():
                 print(f"  {'met    ' if v['met'] else 'NOT met'}  {name}: {v['value']}")
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps({
-            "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                        "load_average_at_start": [round(x, 2) for x in load]},
-            "versions": versions(),
-            "code": code,
-            "runs": args.runs,
-            "smoke_run": args.runs < 3,
-            "issue": {"path": str(issue), "generated": generated,
-                      "seed": args.seed if generated else None, "files": len(files),
-                      "mb": round(issue_mb, 1), "edit": edit.where if edit else None},
-            "rows": {k: {"what": ROWS[k], **v} for k, v in rows.items()},
-            "ratios": rat,
-            "targets": verdicts,
-            "seconds_total": round(time.perf_counter() - started, 1),
-        }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        RESULTS.write_text(
+            json.dumps(
+                {
+                    "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                    "machine": {
+                        "cpus": os.cpu_count(),
+                        "platform": platform.platform(),
+                        "load_average_at_start": [round(x, 2) for x in load],
+                    },
+                    "versions": versions(),
+                    "code": code,
+                    "runs": args.runs,
+                    "smoke_run": args.runs < 3,
+                    "issue": {
+                        "path": str(issue),
+                        "generated": generated,
+                        "seed": args.seed if generated else None,
+                        "files": len(files),
+                        "mb": round(issue_mb, 1),
+                        "edit": edit.where if edit else None,
+                    },
+                    "rows": {k: {"what": ROWS[k], **v} for k, v in rows.items()},
+                    "ratios": rat,
+                    "targets": verdicts,
+                    "seconds_total": round(time.perf_counter() - started, 1),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         if args.runs < 3:
-            print(f"\nonly {args.runs} run{'s' * (args.runs != 1)}: a smoke run, not figures "
-                  f"to quote")
+            print(
+                f"\nonly {args.runs} run{'s' * (args.runs != 1)}: a smoke run, not figures to quote"
+            )
         print(f"\nwrote {RESULTS.relative_to(REPO)}")
 
     if args.profile_build:

@@ -102,55 +102,181 @@ diserahkan dioperasikan dikembangkan diperbarui dievaluasi
 """)
 
 TIMES = [
-    "kini", "selama ini", "dalam beberapa tahun terakhir", "sejak awal tahun",
-    "pada akhir bulan lalu", "tahun depan", "secara bertahap", "hingga saat ini",
-    "dalam waktu dekat", "pada musim angin utara", "menjelang akhir tahun",
-    "sejak dekade lalu", "dalam lima tahun ke depan",
+    "kini",
+    "selama ini",
+    "dalam beberapa tahun terakhir",
+    "sejak awal tahun",
+    "pada akhir bulan lalu",
+    "tahun depan",
+    "secara bertahap",
+    "hingga saat ini",
+    "dalam waktu dekat",
+    "pada musim angin utara",
+    "menjelang akhir tahun",
+    "sejak dekade lalu",
+    "dalam lima tahun ke depan",
 ]
 
 CONNECTORS = [
-    "Namun", "Selain itu", "Di sisi lain", "Karena itu", "Meski demikian", "Sementara itu",
-    "Dengan demikian", "Pada saat yang sama", "Sebelumnya", "Dalam praktiknya",
-    "Menurut para pengamat", "Bagi industri dalam negeri",
+    "Namun",
+    "Selain itu",
+    "Di sisi lain",
+    "Karena itu",
+    "Meski demikian",
+    "Sementara itu",
+    "Dengan demikian",
+    "Pada saat yang sama",
+    "Sebelumnya",
+    "Dalam praktiknya",
+    "Menurut para pengamat",
+    "Bagi industri dalam negeri",
 ]
 
 SUBORDINATORS = ["sehingga", "karena", "agar", "sementara", "meskipun", "ketika", "setelah"]
 
 PLACES = [
-    "Natuna", "Surabaya", "Jakarta", "Bandung", "Makassar", "Batam", "Ambon", "Kupang",
-    "Sorong", "Bitung", "Lampung", "Pontianak", "Tarakan", "Merauke", "Jayapura",
-    "Selat Malaka", "Laut Sulawesi", "Laut Arafura", "Selat Sunda", "Laut Natuna Utara",
-    "Teluk Jakarta", "Selat Makassar", "Laut Banda", "Cilegon", "Madiun", "Balikpapan",
+    "Natuna",
+    "Surabaya",
+    "Jakarta",
+    "Bandung",
+    "Makassar",
+    "Batam",
+    "Ambon",
+    "Kupang",
+    "Sorong",
+    "Bitung",
+    "Lampung",
+    "Pontianak",
+    "Tarakan",
+    "Merauke",
+    "Jayapura",
+    "Selat Malaka",
+    "Laut Sulawesi",
+    "Laut Arafura",
+    "Selat Sunda",
+    "Laut Natuna Utara",
+    "Teluk Jakarta",
+    "Selat Makassar",
+    "Laut Banda",
+    "Cilegon",
+    "Madiun",
+    "Balikpapan",
 ]
 
 FIRST_NAMES = [
-    "Hendra", "Wahyu", "Samuel", "Dimas", "Ratna", "Arif", "Bayu", "Puspita", "Galih",
-    "Anindya", "Yosef", "Nur", "Rizky", "Fadli", "Sekar", "Bagus", "Lintang", "Hendro",
-    "Wulan", "Arman", "Yudha", "Joko", "Rahadian", "Satya", "Wisnu", "Made", "Ketut",
-    "Andi", "Ahmad", "Siti", "Dewi", "Agus", "Budi", "Citra", "Eko", "Fajar", "Gita",
+    "Hendra",
+    "Wahyu",
+    "Samuel",
+    "Dimas",
+    "Ratna",
+    "Arif",
+    "Bayu",
+    "Puspita",
+    "Galih",
+    "Anindya",
+    "Yosef",
+    "Nur",
+    "Rizky",
+    "Fadli",
+    "Sekar",
+    "Bagus",
+    "Lintang",
+    "Hendro",
+    "Wulan",
+    "Arman",
+    "Yudha",
+    "Joko",
+    "Rahadian",
+    "Satya",
+    "Wisnu",
+    "Made",
+    "Ketut",
+    "Andi",
+    "Ahmad",
+    "Siti",
+    "Dewi",
+    "Agus",
+    "Budi",
+    "Citra",
+    "Eko",
+    "Fajar",
+    "Gita",
 ]
 LAST_NAMES = [
-    "Saputro", "Kurniadi", "Pardede", "Prasetyo", "Kusumaningrum", "Nugraha", "Wicaksana",
-    "Larasati", "Pramudya", "Lamahoda", "Harahap", "Ayuningtyas", "Wicaksono", "Pramesti",
-    "Susilo", "Siregar", "Pranata", "Santosa", "Syah", "Adinegara", "Adiguna", "Suardana",
-    "Mattalatta", "Hidayat", "Rahmawati", "Setiawan", "Simanjuntak", "Manurung", "Wibowo",
+    "Saputro",
+    "Kurniadi",
+    "Pardede",
+    "Prasetyo",
+    "Kusumaningrum",
+    "Nugraha",
+    "Wicaksana",
+    "Larasati",
+    "Pramudya",
+    "Lamahoda",
+    "Harahap",
+    "Ayuningtyas",
+    "Wicaksono",
+    "Pramesti",
+    "Susilo",
+    "Siregar",
+    "Pranata",
+    "Santosa",
+    "Syah",
+    "Adinegara",
+    "Adiguna",
+    "Suardana",
+    "Mattalatta",
+    "Hidayat",
+    "Rahmawati",
+    "Setiawan",
+    "Simanjuntak",
+    "Manurung",
+    "Wibowo",
 ]
 RANKS = [
-    "Kolonel Laut (P)", "Letnan Kolonel Inf.", "Mayor Pnb", "Laksamana Pertama TNI",
-    "Marsekal Pertama TNI", "Brigadir Jenderal TNI", "Kolonel Laut (T)", "Kapten Laut (P)",
+    "Kolonel Laut (P)",
+    "Letnan Kolonel Inf.",
+    "Mayor Pnb",
+    "Laksamana Pertama TNI",
+    "Marsekal Pertama TNI",
+    "Brigadir Jenderal TNI",
+    "Kolonel Laut (T)",
+    "Kapten Laut (P)",
 ]
 ROLES = [
-    "komandan satuan tugas patroli", "perwira operasi pangkalan", "direktur produksi {co}",
-    "peneliti pertahanan dari Universitas {place}", "pengamat militer", "kepala galangan {co}",
-    "pejabat Kementerian Pertahanan", "manajer program {co}", "nakhoda kapal pengawas",
+    "komandan satuan tugas patroli",
+    "perwira operasi pangkalan",
+    "direktur produksi {co}",
+    "peneliti pertahanan dari Universitas {place}",
+    "pengamat militer",
+    "kepala galangan {co}",
+    "pejabat Kementerian Pertahanan",
+    "manajer program {co}",
+    "nakhoda kapal pengawas",
     "insinyur senior {co}",
 ]
 COMPANIES = [
-    "PT Samudra Baja Nusantara", "PT Garuda Dirgantara Teknik", "PT Karya Presisi Amunisi",
-    "PT Bahari Galangan Timur", "PT Cakra Elektronika Pertahanan", "PT Nusa Propulsi Mandiri",
+    "PT Samudra Baja Nusantara",
+    "PT Garuda Dirgantara Teknik",
+    "PT Karya Presisi Amunisi",
+    "PT Bahari Galangan Timur",
+    "PT Cakra Elektronika Pertahanan",
+    "PT Nusa Propulsi Mandiri",
 ]
-FOREIGN = ["Jepang", "Korea Selatan", "Prancis", "Turki", "India", "Australia", "Italia",
-           "Singapura", "Malaysia", "Filipina", "Vietnam", "Belanda"]
+FOREIGN = [
+    "Jepang",
+    "Korea Selatan",
+    "Prancis",
+    "Turki",
+    "India",
+    "Australia",
+    "Italia",
+    "Singapura",
+    "Malaysia",
+    "Filipina",
+    "Vietnam",
+    "Belanda",
+]
 SMALL = {"di", "ke", "dari", "yang", "dan", "untuk", "dalam", "demi", "pada", "atau"}
 
 
@@ -160,8 +286,9 @@ def cap(text: str) -> str:
 
 def title_case(text: str) -> str:
     words = text.split()
-    return " ".join(w if (i and w in SMALL) or w[:1].isupper() else cap(w)
-                    for i, w in enumerate(words))
+    return " ".join(
+        w if (i and w in SMALL) or w[:1].isupper() else cap(w) for i, w in enumerate(words)
+    )
 
 
 def slugify(text: str) -> str:
@@ -204,14 +331,16 @@ class Writer:
 
     def number_phrase(self) -> str:
         r = self.r
-        return self.pick([
-            f"sekitar {r.randrange(12, 80)} persen",
-            f"Rp {r.randrange(1, 9)},{r.randrange(1, 9)} triliun",
-            f"{r.randrange(2, 24)} unit",
-            f"{r.randrange(18, 36)} knot",
-            f"{r.randrange(120, 900)} prajurit",
-            f"{r.randrange(3, 14)} tahun",
-        ])
+        return self.pick(
+            [
+                f"sekitar {r.randrange(12, 80)} persen",
+                f"Rp {r.randrange(1, 9)},{r.randrange(1, 9)} triliun",
+                f"{r.randrange(2, 24)} unit",
+                f"{r.randrange(18, 36)} knot",
+                f"{r.randrange(120, 900)} prajurit",
+                f"{r.randrange(3, 14)} tahun",
+            ]
+        )
 
     def clause(self) -> str:
         """Subject + predicate, lowercase, no full stop."""
@@ -221,20 +350,30 @@ class Writer:
         if shape == 0:
             out = f"{subj} {self.pick(VERBS)} {self.noun_phrase()}"
         elif shape == 1:
-            out = f"{subj} yang {self.pick(INTRANSITIVE)} {self.place_phrase()} " \
-                  f"{self.pick(VERBS)} {self.noun_phrase()}"
+            out = (
+                f"{subj} yang {self.pick(INTRANSITIVE)} {self.place_phrase()} "
+                f"{self.pick(VERBS)} {self.noun_phrase()}"
+            )
         elif shape == 2:
-            out = f"{subj} {self.pick(PASSIVE)} {self.pick(['untuk', 'demi', 'bagi'])} " \
-                  f"{self.noun_phrase()}"
+            out = (
+                f"{subj} {self.pick(PASSIVE)} {self.pick(['untuk', 'demi', 'bagi'])} "
+                f"{self.noun_phrase()}"
+            )
         elif shape == 3:
-            out = f"{subj} {self.pick(INTRANSITIVE)} {self.place_phrase()} " \
-                  f"{self.pick(['bersama', 'dengan', 'tanpa'])} {self.noun_phrase()}"
+            out = (
+                f"{subj} {self.pick(INTRANSITIVE)} {self.place_phrase()} "
+                f"{self.pick(['bersama', 'dengan', 'tanpa'])} {self.noun_phrase()}"
+            )
         elif shape == 4:
-            out = f"{subj} {self.pick(['mencapai', 'menelan', 'menambah', 'melibatkan'])} " \
-                  f"{self.number_phrase()}"
+            out = (
+                f"{subj} {self.pick(['mencapai', 'menelan', 'menambah', 'melibatkan'])} "
+                f"{self.number_phrase()}"
+            )
         else:
-            out = f"{subj} {self.pick(VERBS)} {self.noun_phrase()} " \
-                  f"{self.pick(['dari', 'dengan', 'bersama'])} {self.pick(FOREIGN)}"
+            out = (
+                f"{subj} {self.pick(VERBS)} {self.noun_phrase()} "
+                f"{self.pick(['dari', 'dengan', 'bersama'])} {self.pick(FOREIGN)}"
+            )
         if r.random() < 0.35:
             out += " " + self.place_phrase()
         if r.random() < 0.3:
@@ -254,8 +393,10 @@ class Writer:
         if shape < 0.62:
             return f"{cap(self.clause())}, {self.pick(SUBORDINATORS)} {self.clause()}."
         if shape < 0.7:
-            return (f"{cap(self.clause())}: {self.noun_phrase()}, {self.noun_phrase()}, "
-                    f"dan {self.noun_phrase()}.")
+            return (
+                f"{cap(self.clause())}: {self.noun_phrase()}, {self.noun_phrase()}, "
+                f"dan {self.noun_phrase()}."
+            )
         return f"{cap(self.clause())}."
 
     def paragraph(self, words: int) -> str:
@@ -277,21 +418,36 @@ class Writer:
         elif shape == 1:
             text = f"{self.noun_phrase()} menuju {self.pick(NOUNS)} {self.pick(MODIFIERS)}"
         elif shape == 2:
-            text = f"{self.pick(NOUNS)} {self.pick(SECOND)} {self.pick(PASSIVE)} " \
-                   f"{self.place_phrase()}"
+            text = (
+                f"{self.pick(NOUNS)} {self.pick(SECOND)} {self.pick(PASSIVE)} {self.place_phrase()}"
+            )
         else:
             text = f"{self.noun_phrase()}, {self.noun_phrase()}"
         words = text.split()[:9]
         return title_case(" ".join(words))
 
     def caption(self) -> str:
-        scene = self.pick([
-            "Kapal patroli berlayar", "Prajurit bersiaga", "Teknisi memeriksa mesin",
-            "Helikopter mendarat", "Awak kapal berlatih", "Kendaraan taktis bergerak",
-            "Pesawat angkut bersiap", "Lambung kapal dirakit",
-        ])
-        when = self.pick(["saat senja", "pada pagi hari", "di tengah hujan", "menjelang malam",
-                          "di bawah langit mendung"])
+        scene = self.pick(
+            [
+                "Kapal patroli berlayar",
+                "Prajurit bersiaga",
+                "Teknisi memeriksa mesin",
+                "Helikopter mendarat",
+                "Awak kapal berlatih",
+                "Kendaraan taktis bergerak",
+                "Pesawat angkut bersiap",
+                "Lambung kapal dirakit",
+            ]
+        )
+        when = self.pick(
+            [
+                "saat senja",
+                "pada pagi hari",
+                "di tengah hujan",
+                "menjelang malam",
+                "di bawah langit mendung",
+            ]
+        )
         return f"{scene} {self.place_phrase()} {when}, {self.clause()}."
 
 
@@ -303,8 +459,12 @@ def article_body(w: Writer, words: int, figure: str | None) -> tuple[str, str]:
     paragraphs = 0
     heads = 0
     while n < words:
-        if paragraphs >= 3 and paragraphs % r.randrange(4, 6) == 0 and heads < 4 \
-                and words - n > 200:
+        if (
+            paragraphs >= 3
+            and paragraphs % r.randrange(4, 6) == 0
+            and heads < 4
+            and words - n > 200
+        ):
             parts.append("## " + title_case(" ".join(w.headline().split()[:5])))
             heads += 1
         p = w.paragraph(r.randrange(60, 115))
@@ -313,9 +473,13 @@ def article_body(w: Writer, words: int, figure: str | None) -> tuple[str, str]:
         n += len(p.split())
         if figure and paragraphs == 4:
             parts.append(f'![{w.caption()}]({figure} "{w.person()}")')
-    candidates = [s for p in parts if not p.startswith(("#", "!"))
-                  for s in re.split(r"(?<=\.) ", p)
-                  if 10 <= len(s.split()) <= 22 and "\u201c" not in s and "*" not in s]
+    candidates = [
+        s
+        for p in parts
+        if not p.startswith(("#", "!"))
+        for s in re.split(r"(?<=\.) ", p)
+        if 10 <= len(s.split()) <= 22 and "\u201c" not in s and "*" not in s
+    ]
     pullquote = r.choice(candidates) if candidates else w.sentence()
     return "\n\n".join(parts) + "\n", pullquote
 
@@ -372,14 +536,19 @@ def make_photo(job: tuple[str, int, tuple[int, int], int]) -> tuple[str, int]:
             length = rnd.randrange(500, 1500)
             x = rnd.randrange(0, w - length)
             hh = length // rnd.randrange(7, 12)
-            d.polygon([(x, y), (x + length, y), (x + length - hh, y + hh),
-                       (x + hh // 2, y + hh)], fill=col)
+            d.polygon(
+                [(x, y), (x + length, y), (x + length - hh, y + hh), (x + hh // 2, y + hh)],
+                fill=col,
+            )
             bx = x + length // 4
             for _ in range(rnd.randrange(2, 5)):
                 bw, bh = rnd.randrange(length // 10, length // 4), rnd.randrange(hh // 2, hh * 2)
                 d.rectangle((bx, y - bh, bx + bw, y), fill=col)
-                d.line((bx + bw // 2, y - bh, bx + bw // 2, y - bh - rnd.randrange(hh, 3 * hh)),
-                       fill=col, width=8)
+                d.line(
+                    (bx + bw // 2, y - bh, bx + bw // 2, y - bh - rnd.randrange(hh, 3 * hh)),
+                    fill=col,
+                    width=8,
+                )
                 bx += bw + rnd.randrange(0, length // 10)
         else:  # a hangar and trees
             x = rnd.randrange(0, w - 1200)
@@ -388,13 +557,16 @@ def make_photo(job: tuple[str, int, tuple[int, int], int]) -> tuple[str, int]:
             d.pieslice((x, y - bh - bh // 2, x + bw, y - bh + bh // 2), 180, 360, fill=col)
             for _ in range(rnd.randrange(4, 12)):
                 tx, tr = rnd.randrange(w), rnd.randrange(60, 220)
-                d.ellipse((tx - tr, y - 2 * tr, tx + tr, y + tr // 2),
-                          fill=tuple(max(0, v - 25) for v in base))
+                d.ellipse(
+                    (tx - tr, y - 2 * tr, tx + tr, y + tr // 2),
+                    fill=tuple(max(0, v - 25) for v in base),
+                )
     tw, th = w // 4, h // 4
     tex = _amp(Image.frombytes("L", (tw, th), rnd.randbytes(tw * th)), 26)
     tex = tex.resize((w, h), Image.Resampling.BICUBIC)
-    img = Image.composite(ImageChops.add(img, Image.merge("RGB", (tex,) * 3), 1.0, -128),
-                          img, ground)
+    img = Image.composite(
+        ImageChops.add(img, Image.merge("RGB", (tex,) * 3), 1.0, -128), img, ground
+    )
     # Sensor grain: luminance at full resolution, a little chroma at half.
     g = _amp(Image.frombytes("L", (w, h), rnd.randbytes(w * h)), grain)
     chroma = _amp(Image.frombytes("L", (w // 2, h // 2), rnd.randbytes(w * h // 4)), grain // 2)
@@ -418,8 +590,11 @@ def make_ad(job: tuple[str, int, tuple[int, int], str, str]) -> tuple[str, int]:
     for _ in range(rnd.randrange(4, 9)):
         x, y = rnd.randrange(w), rnd.randrange(h)
         rr = rnd.randrange(min(w, h) // 10, min(w, h) // 2)
-        d.ellipse((x - rr, y - rr, x + rr, y + rr),
-                  outline=tuple(rnd.randrange(150, 256) for _ in range(3)), width=max(4, w // 150))
+        d.ellipse(
+            (x - rr, y - rr, x + rr, y + rr),
+            outline=tuple(rnd.randrange(150, 256) for _ in range(3)),
+            width=max(4, w // 150),
+        )
     fonts = REPO / "assets" / "fonts"
     size = max(24, w // 11)
     bold = ImageFont.truetype(str(fonts / "InterDisplay-Bold.otf"), size)
@@ -454,8 +629,14 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, d: ImageDraw.Imag
 # --- the issue ---------------------------------------------------------------------------
 
 
-def make_issue(out: Path, seed: int = 1, articles: int = 16, photos: int = 32,
-               words: int = 1200, workers: int | None = None) -> list[tuple[Path, int]]:
+def make_issue(
+    out: Path,
+    seed: int = 1,
+    articles: int = 16,
+    photos: int = 32,
+    words: int = 1200,
+    workers: int | None = None,
+) -> list[tuple[Path, int]]:
     """Write the issue folder `out` (empty or absent); return (file, bytes) of every file."""
     rnd = random.Random(seed)
     w = Writer(rnd)
@@ -463,9 +644,11 @@ def make_issue(out: Path, seed: int = 1, articles: int = 16, photos: int = 32,
     n_figures = photos - 1 - articles - n_inframe - n_news_photos
     least = 1 + articles + n_inframe + n_news_photos
     if not 0 <= n_figures <= articles:
-        raise SystemExit(f"--photos must be between {least} (the cover, {articles} lead "
-                         f"photos, {n_inframe} Inframe and {n_news_photos} news photos) and "
-                         f"{least + articles} (one photo in the text of each article)")
+        raise SystemExit(
+            f"--photos must be between {least} (the cover, {articles} lead "
+            f"photos, {n_inframe} Inframe and {n_news_photos} news photos) and "
+            f"{least + articles} (one photo in the text of each article)"
+        )
     (out / "articles").mkdir(parents=True, exist_ok=True)
     (out / "photos").mkdir(exist_ok=True)
     (out / "ads").mkdir(exist_ok=True)
@@ -474,8 +657,9 @@ def make_issue(out: Path, seed: int = 1, articles: int = 16, photos: int = 32,
 
     def photo(name: str, upright: bool = False) -> str:
         size = PHOTO_SIZE[::-1] if upright else PHOTO_SIZE
-        photo_jobs.append((str(out / "photos" / name), rnd.getrandbits(63), size,
-                           rnd.randrange(11, 17)))
+        photo_jobs.append(
+            (str(out / "photos" / name), rnd.getrandbits(63), size, rnd.randrange(11, 17))
+        )
         return f"photos/{name}"
 
     cover = photo("cover.jpg", upright=True)
@@ -489,12 +673,15 @@ def make_issue(out: Path, seed: int = 1, articles: int = 16, photos: int = 32,
             s = f"{s}-{len(slugs) + 1}".strip("-")
         titles.append(t)
         slugs.append(s)
-    per_rubric = [slugs[i::len(RUBRICS)] for i in range(len(RUBRICS))]
+    per_rubric = [slugs[i :: len(RUBRICS)] for i in range(len(RUBRICS))]
     # Issue order is rubric by rubric.
     order = [s for group in per_rubric for s in group]
     rubric_of = {s: RUBRICS[i] for i, group in enumerate(per_rubric) for s in group}
-    figures = set(range(0, len(order), max(1, len(order) // max(1, n_figures)))[:n_figures]) \
-        if n_figures else set()
+    figures = (
+        set(range(0, len(order), max(1, len(order) // max(1, n_figures)))[:n_figures])
+        if n_figures
+        else set()
+    )
     for pos, slug in enumerate(order):
         i = slugs.index(slug)
         lead = photo(f"{slug}-lead.jpg")
@@ -521,8 +708,11 @@ def make_issue(out: Path, seed: int = 1, articles: int = 16, photos: int = 32,
             f"pullquote: {q(pullquote)}",
         ]
         if pos % 3 == 0:
-            lines += ["sidebar:", f"  title: {q(title_case(w.noun_phrase()) + ' dalam Catatan')}",
-                      "  body: |"]
+            lines += [
+                "sidebar:",
+                f"  title: {q(title_case(w.noun_phrase()) + ' dalam Catatan')}",
+                "  body: |",
+            ]
             for _ in range(rnd.randrange(4, 7)):
                 key = cap(w.noun_phrase())
                 lines.append(f"    - **{key}:** {w.clause()}.")
@@ -537,17 +727,25 @@ def make_issue(out: Path, seed: int = 1, articles: int = 16, photos: int = 32,
 
     ad_jobs = []
     ads_toml = []
-    placements = [("full", "after", order[3]), ("half", "article", order[6]),
-                  ("quarter", "article", order[9 % len(order)])]
+    placements = [
+        ("full", "after", order[3]),
+        ("half", "article", order[6]),
+        ("quarter", "article", order[9 % len(order)]),
+    ]
     for k, (size, key, where) in enumerate(placements, start=1):
-        name = f"{rnd.choice(['Nusa', 'Bahari', 'Garuda', 'Cakra', 'Samudra'])} " \
-               f"{rnd.choice(['Radar', 'Marine', 'Aero', 'Tactical', 'Defence'])} " \
-               f"{rnd.choice(['Expo 2024', 'Systems', 'Academy', 'Works'])}"
+        name = (
+            f"{rnd.choice(['Nusa', 'Bahari', 'Garuda', 'Cakra', 'Samudra'])} "
+            f"{rnd.choice(['Radar', 'Marine', 'Aero', 'Tactical', 'Defence'])} "
+            f"{rnd.choice(['Expo 2024', 'Systems', 'Academy', 'Works'])}"
+        )
         art = f"ads/{size}-{k}.jpg"
-        ad_jobs.append((str(out / art), rnd.getrandbits(63), AD_SIZES[size], name,
-                        cap(w.clause()) + "."))
-        ads_toml.append(f'[[ads]]\nartwork = "{art}"\nsize = "{size}"\n'
-                        f"advertiser = {q(name)}\n{key} = {q(where)}\n")
+        ad_jobs.append(
+            (str(out / art), rnd.getrandbits(63), AD_SIZES[size], name, cap(w.clause()) + ".")
+        )
+        ads_toml.append(
+            f'[[ads]]\nartwork = "{art}"\nsize = "{size}"\n'
+            f"advertiser = {q(name)}\n{key} = {q(where)}\n"
+        )
 
     toml = [
         "# A synthetic issue for benchmarks, written by bench/make_issue.py "
@@ -575,15 +773,24 @@ def make_issue(out: Path, seed: int = 1, articles: int = 16, photos: int = 32,
         toml += ["[[rubrics]]", f"name = {q(name)}", f"articles = {q_list(ordered)}", ""]
     for k in range(8):
         day = ISSUE_DATE - dt.timedelta(days=28 - 3 * k)
-        toml += ["[[news]]", f"title = {q(w.headline())}",
-                 f"dateline = {q(rnd.choice(PLACES[:15]))}", f"date = {day.isoformat()}"]
+        toml += [
+            "[[news]]",
+            f"title = {q(w.headline())}",
+            f"dateline = {q(rnd.choice(PLACES[:15]))}",
+            f"date = {day.isoformat()}",
+        ]
         if k % 3 == 0 and k // 3 < n_news_photos:
             toml.append(f'photo = "{news_photos[k // 3]}"')
         toml += [f"text = {q(w.paragraph(rnd.randrange(75, 100)))}", ""]
     for p in inframe:
-        toml += ["[[inframe]]", f'photo = "{p}"', f"title = {q(w.headline())}",
-                 f"caption = {q(w.caption() + ' ' + w.sentence())}",
-                 f"credit = {q(w.person())}", ""]
+        toml += [
+            "[[inframe]]",
+            f'photo = "{p}"',
+            f"title = {q(w.headline())}",
+            f"caption = {q(w.caption() + ' ' + w.sentence())}",
+            f"credit = {q(w.person())}",
+            "",
+        ]
     for k in range(6):
         toml += ["[[popular]]"]
         if k % 2 == 0:
@@ -591,11 +798,23 @@ def make_issue(out: Path, seed: int = 1, articles: int = 16, photos: int = 32,
         else:
             toml.append(f"title = {q(w.headline())}")
         toml.append("")
-    staff = [("Pemimpin Umum", 1), ("Pemimpin Redaksi", 1), ("Redaktur Pelaksana", 1),
-             ("Redaktur", 2), ("Reporter", 6), ("Fotografer", 1), ("Tata Letak", 1)]
-    toml += ["[imprint]", 'publisher = "PT Wira Cakrawala Media"',
-             'address = "Jalan Kenari Nusantara No. 18, Menteng Atas, Jakarta Selatan 12960"',
-             'website = "www.idm.example"', 'email = "redaksi@idm.example"', "staff = ["]
+    staff = [
+        ("Pemimpin Umum", 1),
+        ("Pemimpin Redaksi", 1),
+        ("Redaktur Pelaksana", 1),
+        ("Redaktur", 2),
+        ("Reporter", 6),
+        ("Fotografer", 1),
+        ("Tata Letak", 1),
+    ]
+    toml += [
+        "[imprint]",
+        'publisher = "PT Wira Cakrawala Media"',
+        'address = "Jalan Kenari Nusantara No. 18, Menteng Atas, Jakarta Selatan 12960"',
+        'website = "www.idm.example"',
+        'email = "redaksi@idm.example"',
+        "staff = [",
+    ]
     for role, n in staff:
         names = ", ".join(w.person() for _ in range(n))
         toml.append(f"  {{ role = {q(role)}, name = {q(names)} }},")
@@ -623,8 +842,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=16)
     parser.add_argument("--photos", type=int, default=32)
     parser.add_argument("--words", type=int, default=1200, help="words per article, about")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="processes drawing photos (default: the machine's cores)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes drawing photos (default: the machine's cores)",
+    )
     parser.add_argument("--force", action="store_true", help="empty OUT_DIR first")
     args = parser.parse_args()
     if args.articles < 10:
@@ -639,8 +862,10 @@ def main() -> None:
     for path, size in files:
         print(f"{size / 1e6:9.2f} MB  {path}")
     total = sum(size for _, size in files)
-    print(f"{len(files)} files, {total / 1e6:.1f} MB in {out} "
-          f"({time.perf_counter() - started:.1f} s, seed {args.seed})")
+    print(
+        f"{len(files)} files, {total / 1e6:.1f} MB in {out} "
+        f"({time.perf_counter() - started:.1f} s, seed {args.seed})"
+    )
 
 
 if __name__ == "__main__":

@@ -22,10 +22,11 @@ REPO = HERE.parent
 
 
 def sample_pdf() -> Path:
-    from edition.build import build_edition, output_path
+    from edition.commands.build import build_edition
+    from edition.store.paths import Output
 
     out = HERE / "out"
-    pdf = output_path(out, "2024-05", "screen")
+    pdf = Output(out).pdf("2024-05", "screen")
     if not pdf.is_file():
         print("building the sample's screen PDF (once) ...", file=sys.stderr)
         build_edition(REPO / "issues" / "2024-05", "screen", out)
@@ -39,7 +40,7 @@ def main() -> None:
     parser.add_argument("--pdf", type=Path, default=None)
     args = parser.parse_args()
 
-    from edition.stamp import stamp_pdf
+    from edition.publish.stamp import stamp_pdf
 
     pdf = args.pdf or sample_pdf()
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,14 +51,20 @@ def main() -> None:
         for run in range(args.runs):
             t = time.perf_counter()
             for i in range(args.copies):
-                stamp_pdf(pdf, Path(tmp) / f"copy-{i}.pdf", name=f"Pelanggan {run}-{i}",
-                          licence_id=f"SUB-{run:02d}{i:04d}")
+                stamp_pdf(
+                    pdf,
+                    Path(tmp) / f"copy-{i}.pdf",
+                    name=f"Pelanggan {run}-{i}",
+                    licence_id=f"SUB-{run:02d}{i:04d}",
+                )
             rates.append(args.copies / (time.perf_counter() - t))
     size = pdf.stat().st_size / 1e6
     print(f"{pdf.name}: {result.pages} pages, {size:.1f} MB")
     print(f"first copy (font cut once): {first * 1000:.0f} ms")
-    print(f"copies per second, median of {args.runs} runs of {args.copies}: "
-          f"{statistics.median(rates):.1f} (min {min(rates):.1f}, max {max(rates):.1f})")
+    print(
+        f"copies per second, median of {args.runs} runs of {args.copies}: "
+        f"{statistics.median(rates):.1f} (min {min(rates):.1f}, max {max(rates):.1f})"
+    )
 
 
 if __name__ == "__main__":

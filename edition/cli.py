@@ -19,25 +19,23 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .errors import EditionError, Severity
-from .output import Console
+from edition import __version__
+from edition.console import Console
+from edition.errors import EditionError, ExitCode, Severity
+from edition.profiles import PROFILE_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
-
 
 def _versions() -> str:
-    import pydyf
-    import weasyprint
-    from weasyprint.text.ffi import pango
+    from edition.pdf.engine import versions
 
-    v = pango.pango_version()  # e.g. 15012 for 1.50.12
-    pango_version = f"{v // 10000}.{v // 100 % 100}.{v % 100}"
-    return (f"edition {__version__}\nWeasyPrint {weasyprint.__version__}\n"
-            f"pydyf {pydyf.__version__}\nPango {pango_version}\n"
-            f"Python {platform.python_version()}")
+    lines = [
+        f"edition {__version__}",
+        *(f"{k} {v}" for k, v in versions().items()),
+        f"Python {platform.python_version()}",
+    ]
+    return "\n".join(lines)
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -59,27 +57,32 @@ def guarded(func: F) -> F:
             console.findings(exc.findings, os.getcwd())
             n = sum(1 for f in exc.findings if f.severity == Severity.ERROR)
             click.echo(f"{n} error{'s' if n != 1 else ''}; nothing was written.", err=True)
-            ctx.exit(EXIT_BAD_INPUT)
+            ctx.exit(ExitCode.BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was written.", err=True)
-            ctx.exit(130)
+            ctx.exit(ExitCode.INTERRUPTED)
         except Exception as exc:  # the one place unexpected failures become a message
             console.internal_error(exc)
             if ctx.obj.get("debug"):
                 import traceback
 
                 click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
-            ctx.exit(3)
+            ctx.exit(ExitCode.INTERNAL)
 
     return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
-              callback=_print_version, help="Show edition's, WeasyPrint's, Pango's and "
-              "Python's versions and exit.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show edition's, WeasyPrint's, Pango's and Python's versions and exit.",
+)
 @click.option("-v", "--verbose", count=True, help="Say more (repeat for more).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the result.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
@@ -94,46 +97,79 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["console"] = Console(-1 if quiet else verbose)
     ctx.obj["debug"] = debug
-    import logging
-
-    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-
-
-PROFILE_NAMES = ("print", "screen", "archive")
+    ctx.obj["console"].log_to_stderr()
 
 
 @main.command()
 @click.argument("issue_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--profile", "profiles", type=click.Choice([*PROFILE_NAMES, "all"]),
-              multiple=True, help="Which edition to make: print (PDF/X-4, CMYK, bleed and "
-              "crop marks), screen (small, RGB, tagged, bookmarks and links), archive "
-              "(PDF/A-3b with the sources embedded, byte-identical rebuilds) or all. "
-              "Repeatable; default print.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: dist/). The PDF goes to OUT/<issue-id>/.")
-@click.option("--html", "write_html", is_flag=True, default=None,
-              help="Also write the HTML that was rendered, to look at in a browser.")
-@click.option("--strict", is_flag=True, default=None,
-              help="Exit with 1 when the build reports any problem (warnings count).")
-@click.option("--force", is_flag=True, default=None,
-              help="Replace an archive PDF that exists with different bytes.")
-@click.option("--single-pass", is_flag=True, default=None,
-              help="Lay out the edition as one document instead of section by section "
-              "(slower, nothing cached; the screen edition, being tagged, always is).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes laying out sections at once (default: the machine's cores).")
+@click.option(
+    "--profile",
+    "profiles",
+    type=click.Choice([*PROFILE_NAMES, "all"]),
+    multiple=True,
+    help="Which edition to make: print (PDF/X-4, CMYK, bleed and "
+    "crop marks), screen (small, RGB, tagged, bookmarks and links), archive "
+    "(PDF/A-3b with the sources embedded, byte-identical rebuilds) or all. "
+    "Repeatable; default print.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: dist/). The PDF goes to OUT/<issue-id>/.",
+)
+@click.option(
+    "--html",
+    "write_html",
+    is_flag=True,
+    default=None,
+    help="Also write the HTML that was rendered, to look at in a browser.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    default=None,
+    help="Exit with 1 when the build reports any problem (warnings count).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    default=None,
+    help="Replace an archive PDF that exists with different bytes.",
+)
+@click.option(
+    "--single-pass",
+    is_flag=True,
+    default=None,
+    help="Lay out the edition as one document instead of section by section "
+    "(slower, nothing cached; the screen edition, being tagged, always is).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes laying out sections at once (default: the machine's cores).",
+)
 @click.pass_context
 @guarded
-def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_dir: Path | None,
-          write_html: bool | None, strict: bool | None, force: bool | None,
-          single_pass: bool | None, workers: int | None) -> None:
+def build(
+    ctx: click.Context,
+    issue_dir: Path,
+    profiles: tuple[str, ...],
+    out_dir: Path | None,
+    write_html: bool | None,
+    strict: bool | None,
+    force: bool | None,
+    single_pass: bool | None,
+    workers: int | None,
+) -> None:
     """Build ISSUE_DIR into PDFs: OUT/<issue-id>/<issue-id>-<profile>.pdf.
 
     Everything is checked before anything is rendered; bad input gives one
     line per problem (file:line: what is wrong (what to do)) and exit code 2.
     """
-    from .build import build_edition
+    from edition.commands.build import build_edition
 
     console: Console = ctx.obj["console"]
     names = _profile_names(profiles)
@@ -142,38 +178,54 @@ def build(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_di
     for name in names:
         started = time.perf_counter()
         console.start()
-        result = build_edition(issue_dir, name, out_root, html=bool(write_html),
-                               force=bool(force), step=console.step,
-                               single_pass=bool(single_pass), workers=workers,
-                               progress=console.progress)
+        result = build_edition(
+            issue_dir,
+            name,
+            out_root,
+            html=bool(write_html),
+            force=bool(force),
+            step=console.step,
+            single_pass=bool(single_pass),
+            workers=workers,
+            progress=console.progress,
+        )
         preflight = result.preflight
         if strict:
             preflight = [f.promoted() for f in preflight]
         console.findings([*result.findings, *preflight], os.getcwd())
-        any_findings = any_findings or bool(result.findings) or any(
-            f.severity == Severity.ERROR for f in preflight)
+        any_findings = (
+            any_findings
+            or bool(result.findings)
+            or any(f.severity == Severity.ERROR for f in preflight)
+        )
         console.info(f"{'unchanged' if result.unchanged else 'wrote'} {result.pdf}")
         if result.html:
             console.info(f"wrote {result.html}")
-        pad = (f" (+{result.padded} house-ad pages to reach a multiple of 4)"
-               if result.padded else "")
+        pad = (
+            f" (+{result.padded} house-ad pages to reach a multiple of 4)" if result.padded else ""
+        )
         size = result.pdf.stat().st_size / 1e6
         errors = sum(f.severity == Severity.ERROR for f in preflight)
         warnings = sum(f.severity == Severity.WARNING for f in preflight)
         sections = ""
         if result.sections_rendered or result.sections_reused:
-            sections = (f"{result.sections_rendered} sections laid out, "
-                        f"{result.sections_reused} reused, ")
+            sections = (
+                f"{result.sections_rendered} sections laid out, {result.sections_reused} reused, "
+            )
         if result.sections_moved:
-            console.info(f"moved by a change of length and laid out again: "
-                         f"{', '.join(result.sections_moved)}")
-        console.done(f"{name}: {result.pages} pages{pad}, {size:.1f} MB, "
-                     f"{result.photos_prepared} photos prepared, {result.photos_reused} "
-                     f"reused, {sections}{time.perf_counter() - started:.1f} s; preflight: "
-                     f"{errors} error{'s' * (errors != 1)}, {warnings} "
-                     f"warning{'s' * (warnings != 1)}")
+            console.info(
+                f"moved by a change of length and laid out again: "
+                f"{', '.join(result.sections_moved)}"
+            )
+        console.done(
+            f"{name}: {result.pages} pages{pad}, {size:.1f} MB, "
+            f"{result.photos_prepared} photos prepared, {result.photos_reused} "
+            f"reused, {sections}{time.perf_counter() - started:.1f} s; preflight: "
+            f"{errors} error{'s' * (errors != 1)}, {warnings} "
+            f"warning{'s' * (warnings != 1)}"
+        )
     if strict and any_findings:
-        ctx.exit(EXIT_FINDINGS)
+        ctx.exit(ExitCode.FINDINGS)
 
 
 def _profile_names(profiles: tuple[str, ...]) -> list[str]:
@@ -187,36 +239,63 @@ def _profile_names(profiles: tuple[str, ...]) -> list[str]:
 @main.command()
 @click.argument("issue_dir", type=click.Path(path_type=Path))
 @click.option("--number", type=click.IntRange(min=1), required=True, help="Issue number.")
-@click.option("--date", "date", type=click.DateTime(["%Y-%m-%d"]), required=True,
-              help="Publication date, YYYY-MM-DD.")
+@click.option(
+    "--date",
+    "date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="Publication date, YYYY-MM-DD.",
+)
 @click.pass_context
 @guarded
 def new(ctx: click.Context, issue_dir: Path, number: int, date: dt.datetime) -> None:
     """Create an empty issue folder ISSUE_DIR that `edition build` accepts."""
-    from .scaffold import new_issue
+    from edition.commands.new import new_issue
 
     files = new_issue(issue_dir, number, date.date())
     console: Console = ctx.obj["console"]
     for f in files:
         console.info(f"created {f}")
-    console.done(f"new issue {number} in {issue_dir}: edit issue.toml and articles/, then "
-                 f"run `edition build {issue_dir}`")
+    console.done(
+        f"new issue {number} in {issue_dir}: edit issue.toml and articles/, then "
+        f"run `edition build {issue_dir}`"
+    )
 
 
 @main.command()
 @click.argument("issue_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--profile", "profiles", type=click.Choice([*PROFILE_NAMES, "all"]),
-              multiple=True, help="Which edition's rules to check against (default print).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where the built PDFs are (default: dist/).")
-@click.option("--strict", is_flag=True, help="Count warnings as errors; exit 1 when there "
-              "is any.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              help="text: a report to read; json: stable keys for scripts.")
+@click.option(
+    "--profile",
+    "profiles",
+    type=click.Choice([*PROFILE_NAMES, "all"]),
+    multiple=True,
+    help="Which edition's rules to check against (default print).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the built PDFs are (default: dist/).",
+)
+@click.option("--strict", is_flag=True, help="Count warnings as errors; exit 1 when there is any.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="text: a report to read; json: stable keys for scripts.",
+)
 @click.pass_context
 @guarded
-def check(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_dir: Path | None,
-          strict: bool, fmt: str) -> None:
+def check(
+    ctx: click.Context,
+    issue_dir: Path,
+    profiles: tuple[str, ...],
+    out_dir: Path | None,
+    strict: bool,
+    fmt: str,
+) -> None:
     """Preflight ISSUE_DIR: its sources, and the built PDF when there is one.
 
     Each problem is one line with its severity, file, page and what to do:
@@ -225,20 +304,27 @@ def check(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_di
     output intent, safety margins, bleed, page count, empty pages, embedded
     sources, tags. Exit 0 clean, 1 errors (with --strict), 2 bad input.
     """
-    from .preflight import preflight_issue
+    from edition.commands.check import preflight_issue
 
     console: Console = ctx.obj["console"]
     out_root = out_dir or Path("dist")
     try:
-        reports = [preflight_issue(issue_dir, name, out_root)
-                   for name in _profile_names(profiles)]
+        reports = [preflight_issue(issue_dir, name, out_root) for name in _profile_names(profiles)]
     except EditionError as exc:
         if fmt != "json":
             raise
-        click.echo(json.dumps({"issue": str(issue_dir), "status": "bad-input",
-                               "findings": [f.as_dict() for f in exc.findings]},
-                              ensure_ascii=False, indent=2))
-        ctx.exit(EXIT_BAD_INPUT)
+        click.echo(
+            json.dumps(
+                {
+                    "issue": str(issue_dir),
+                    "status": "bad-input",
+                    "findings": [f.as_dict() for f in exc.findings],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        ctx.exit(ExitCode.BAD_INPUT)
     failed = False
     for report in reports:
         findings = report.findings
@@ -247,14 +333,22 @@ def check(ctx: click.Context, issue_dir: Path, profiles: tuple[str, ...], out_di
         report.findings = findings
         failed = failed or any(f.severity == Severity.ERROR for f in findings)
     if fmt == "json":
-        click.echo(json.dumps({"issue": str(issue_dir), "status": "findings" if failed else "ok",
-                               "profiles": [r.as_dict() for r in reports]},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "issue": str(issue_dir),
+                    "status": "findings" if failed else "ok",
+                    "profiles": [r.as_dict() for r in reports],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for report in reports:
             _print_report(console, report)
     if strict and failed:
-        ctx.exit(EXIT_FINDINGS)
+        ctx.exit(ExitCode.FINDINGS)
 
 
 def _print_report(console: Console, report: Any) -> None:
@@ -262,15 +356,18 @@ def _print_report(console: Console, report: Any) -> None:
     click.echo(f"  Sources: {report.sources}")
     if report.pdf:
         click.echo(f"  PDF: {report.pdf} ({report.pages} pages)")
-    ordered = sorted(report.findings, key=lambda f: (f.severity != Severity.ERROR,
-                                                     f.severity != Severity.WARNING,
-                                                     f.page or 0))
+    ordered = sorted(
+        report.findings,
+        key=lambda f: (f.severity != Severity.ERROR, f.severity != Severity.WARNING, f.page or 0),
+    )
     console.findings(ordered, os.getcwd())
     errors = sum(f.severity == Severity.ERROR for f in report.findings)
     warnings = sum(f.severity == Severity.WARNING for f in report.findings)
     verdict = ("ready" if not errors else "not ready") + f" for {report.audience}"
-    summary = f"{report.profile}: {errors} error{'s' * (errors != 1)}, {warnings} " \
-              f"warning{'s' * (warnings != 1)}: {verdict}"
+    summary = (
+        f"{report.profile}: {errors} error{'s' * (errors != 1)}, {warnings} "
+        f"warning{'s' * (warnings != 1)}: {verdict}"
+    )
     if errors:
         click.echo(summary)
     else:
@@ -279,34 +376,42 @@ def _print_report(console: Console, report: Any) -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--into", "issue_dir", type=click.Path(path_type=Path), required=True,
-              help="The issue folder to add the articles to.")
-@click.option("--rubric", default=None, help="Rubric to list the articles under "
-              "(created when missing).")
+@click.option(
+    "--into",
+    "issue_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The issue folder to add the articles to.",
+)
+@click.option(
+    "--rubric", default=None, help="Rubric to list the articles under (created when missing)."
+)
 @click.option("--force", is_flag=True, help="Overwrite an article file that exists.")
 @click.pass_context
 @guarded
-def collect(ctx: click.Context, sources: tuple[str, ...], issue_dir: Path, rubric: str | None,
-            force: bool) -> None:
+def collect(
+    ctx: click.Context, sources: tuple[str, ...], issue_dir: Path, rubric: str | None, force: bool
+) -> None:
     """Turn saved web pages (.html) or text pastes (.txt, or - for stdin) into articles.
 
     Each SOURCE becomes ISSUE_DIR/articles/<slug>.md and is listed in
     issue.toml; the site's chrome (Baca Juga promos, sidebars, ad slots) is
     stripped and reported.
     """
-    from .collect import collect_into
+    from edition.collect import into
 
     console: Console = ctx.obj["console"]
-    stdin = click.get_binary_stream("stdin")
-    articles = collect_into(list(sources), issue_dir, rubric=rubric, force=force, stdin=stdin)
+    stdin = sys.stdin.buffer  # the CliRunner's, in tests
+    articles = into.collect_into(list(sources), issue_dir, rubric=rubric, force=force, stdin=stdin)
     for a in articles:
         fm = a.front_matter
-        console.info(f"{a.source}: \"{fm.get('title')}\" ({fm.get('date') or 'no date'}, "
-                     f"{a.word_count} words) -> articles/{a.slug}.md")
+        console.info(
+            f'{a.source}: "{fm.get("title")}" ({fm.get("date") or "no date"}, '
+            f"{a.word_count} words) -> articles/{a.slug}.md"
+        )
         for s in a.stripped:
             console.info(f"  stripped {s}")
-    console.done(f"{len(articles)} article{'s' if len(articles) != 1 else ''} added to "
-                 f"{issue_dir}")
+    console.done(f"{len(articles)} article{'s' if len(articles) != 1 else ''} added to {issue_dir}")
 
 
 def _relative(line: str) -> str:
@@ -317,24 +422,54 @@ def _relative(line: str) -> str:
 @main.command()
 @click.argument("issues_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("issue_ids", nargs=-1)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              required=True, help="Where the PDFs go: OUT/<issue-id>/<issue-id>-<profile>.pdf.")
-@click.option("--profile", "profiles", type=click.Choice([*PROFILE_NAMES, "all"]),
-              multiple=True, help="Which editions to make (repeatable; default all).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes of the embedded cluster (default: one per core).")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Send the jobs to a running Dask scheduler (tcp://host:8786) instead; "
-              "its workers must see ISSUES_DIR and OUT at the same paths.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Where the PDFs go: OUT/<issue-id>/<issue-id>-<profile>.pdf.",
+)
+@click.option(
+    "--profile",
+    "profiles",
+    type=click.Choice([*PROFILE_NAMES, "all"]),
+    multiple=True,
+    help="Which editions to make (repeatable; default all).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes of the embedded cluster (default: one per core).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Send the jobs to a running Dask scheduler (tcp://host:8786) instead; "
+    "its workers must see ISSUES_DIR and OUT at the same paths.",
+)
 @click.option("--force", is_flag=True, help="Rebuild issues whose inputs have not changed.")
-@click.option("--verify", is_flag=True, help="Write nothing: rebuild each archive PDF in a "
-              "temporary folder and compare its bytes with the one in OUT (exit 1 if any "
-              "differs).")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Write nothing: rebuild each archive PDF in a "
+    "temporary folder and compare its bytes with the one in OUT (exit 1 if any "
+    "differs).",
+)
 @click.pass_context
 @guarded
-def archive(ctx: click.Context, issues_dir: Path, issue_ids: tuple[str, ...], out_dir: Path,
-            profiles: tuple[str, ...], workers: int | None, scheduler: str | None,
-            force: bool, verify: bool) -> None:
+def archive(
+    ctx: click.Context,
+    issues_dir: Path,
+    issue_ids: tuple[str, ...],
+    out_dir: Path,
+    profiles: tuple[str, ...],
+    workers: int | None,
+    scheduler: str | None,
+    force: bool,
+    verify: bool,
+) -> None:
     """Build every issue folder of ISSUES_DIR (or only ISSUE_ID...) in each profile.
 
     Each (issue, profile) is a job on Dask distributed: an embedded cluster by
@@ -343,7 +478,7 @@ def archive(ctx: click.Context, issues_dir: Path, issue_ids: tuple[str, ...], ou
     build is skipped (--force rebuilds it). Exit codes: 0 all done; 1 --verify
     found a PDF that differs; 2 an issue had bad input; 3 an internal error.
     """
-    from .archive import (
+    from edition.commands.archive import (
         BAD_INPUT,
         BUILT,
         DIFFERS,
@@ -359,36 +494,54 @@ def archive(ctx: click.Context, issues_dir: Path, issue_ids: tuple[str, ...], ou
     console: Console = ctx.obj["console"]
     if verify and profiles and set(profiles) - {"archive", "all"}:
         raise click.UsageError("--verify rebuilds the archive profile; leave out --profile")
-    names = ["archive"] if verify else (list(PROFILE_NAMES) if not profiles or "all" in profiles
-                                        else list(dict.fromkeys(profiles)))
+    names = (
+        ["archive"]
+        if verify
+        else (
+            list(PROFILE_NAMES)
+            if not profiles or "all" in profiles
+            else list(dict.fromkeys(profiles))
+        )
+    )
     dirs = find_issues(issues_dir, issue_ids)
     err = console.color is not False
 
     def started(jobs: int, n: int) -> None:
         verb = "verifying" if verify else "building"
-        console.info(f"{verb} {jobs} job{'s' if jobs != 1 else ''} on {n} worker"
-                     f"{'s' if n != 1 else ''}" + (f" at {scheduler}" if scheduler else ""))
+        console.info(
+            f"{verb} {jobs} job{'s' if jobs != 1 else ''} on {n} worker"
+            f"{'s' if n != 1 else ''}" + (f" at {scheduler}" if scheduler else "")
+        )
 
     def report(p: Progress) -> None:
         o = p.outcome
         head = f"[{p.done}/{p.total}] {o.job.label}: "
         if o.status == BUILT:
-            warn = f", {len(o.lines)} warning{'s' if len(o.lines) != 1 else ''}" \
-                if o.lines else ""
-            console.info(f"{head}built, {o.pages} pages, {o.bytes / 1e6:.1f} MB{warn}, "
-                         f"{o.seconds:.1f} s")
+            warn = f", {len(o.lines)} warning{'s' if len(o.lines) != 1 else ''}" if o.lines else ""
+            console.info(
+                f"{head}built, {o.pages} pages, {o.bytes / 1e6:.1f} MB{warn}, {o.seconds:.1f} s"
+            )
         elif o.status == SKIPPED:
             console.info(f"{head}skipped, {o.lines[0]} (--force rebuilds it)")
         elif o.status == IDENTICAL:
-            console.info(f"{head}identical ({o.pages} pages, {o.bytes} bytes, "
-                         f"{o.seconds:.1f} s)")
+            console.info(f"{head}identical ({o.pages} pages, {o.bytes} bytes, {o.seconds:.1f} s)")
         else:
-            what = {BAD_INPUT: "bad input", INTERNAL: "internal error",
-                    DIFFERS: "differs from the rebuilt PDF", MISSING: "missing"}[o.status]
-            click.echo(click.style(f"{head}{what}", fg="red", bold=True) if err
-                       else f"{head}{what}", err=True, color=console.color)
-        lines = o.lines if o.status not in (BUILT, SKIPPED) else \
-            (o.lines if o.status == BUILT and console.verbosity > 0 else [])
+            what = {
+                BAD_INPUT: "bad input",
+                INTERNAL: "internal error",
+                DIFFERS: "differs from the rebuilt PDF",
+                MISSING: "missing",
+            }[o.status]
+            click.echo(
+                click.style(f"{head}{what}", fg="red", bold=True) if err else f"{head}{what}",
+                err=True,
+                color=console.color,
+            )
+        lines = (
+            o.lines
+            if o.status not in (BUILT, SKIPPED)
+            else (o.lines if o.status == BUILT and console.verbosity > 0 else [])
+        )
         for line in lines:
             click.echo(f"  {_relative(line)}", err=True, color=console.color)
         if o.status == INTERNAL and ctx.obj.get("debug") and o.detail:
@@ -396,14 +549,34 @@ def archive(ctx: click.Context, issues_dir: Path, issue_ids: tuple[str, ...], ou
         if p.in_work and console.verbosity >= 0:
             console.info(f"      in work: {', '.join(p.in_work)}")
 
-    summary = archive_issues(dirs, names, out_dir, workers=workers, scheduler=scheduler,
-                             force=force, verify=verify, progress=report, started=started)
-    parts = [f"{summary.count(s)} {label}" for s, label in
-             ((BUILT, "built"), (SKIPPED, "skipped"), (IDENTICAL, "identical"),
-              (DIFFERS, "different"), (MISSING, "missing"), (BAD_INPUT, "bad input"),
-              (INTERNAL, "internal error")) if summary.count(s)]
-    text = f"{len(dirs)} issue{'s' if len(dirs) != 1 else ''}: {', '.join(parts)} " \
-           f"in {summary.seconds:.1f} s"
+    summary = archive_issues(
+        dirs,
+        names,
+        out_dir,
+        workers=workers,
+        scheduler=scheduler,
+        force=force,
+        verify=verify,
+        progress=report,
+        started=started,
+    )
+    parts = [
+        f"{summary.count(s)} {label}"
+        for s, label in (
+            (BUILT, "built"),
+            (SKIPPED, "skipped"),
+            (IDENTICAL, "identical"),
+            (DIFFERS, "different"),
+            (MISSING, "missing"),
+            (BAD_INPUT, "bad input"),
+            (INTERNAL, "internal error"),
+        )
+        if summary.count(s)
+    ]
+    text = (
+        f"{len(dirs)} issue{'s' if len(dirs) != 1 else ''}: {', '.join(parts)} "
+        f"in {summary.seconds:.1f} s"
+    )
     if summary.exit_code:
         click.echo(text, err=True)
         ctx.exit(summary.exit_code)
@@ -412,9 +585,13 @@ def archive(ctx: click.Context, issues_dir: Path, issue_ids: tuple[str, ...], ou
 
 @main.command()
 @click.argument("dist", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--base-url", default=None, metavar="URL",
-              help="Where DIST is published (https://example.org/edisi/): makes the OPDS "
-              "feed's and the pages' canonical links absolute.")
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Where DIST is published (https://example.org/edisi/): makes the OPDS "
+    "feed's and the pages' canonical links absolute.",
+)
 @click.pass_context
 @guarded
 def catalog(ctx: click.Context, dist: Path, base_url: str | None) -> None:
@@ -424,38 +601,50 @@ def catalog(ctx: click.Context, dist: Path, base_url: str | None) -> None:
     rendered from each issue's PDF. Links are relative, so the folder works
     from disk or from any web path.
     """
-    from .catalog import write_catalog
+    from edition.publish.catalog import write_catalog
 
     console: Console = ctx.obj["console"]
     result = write_catalog(dist, base_url=base_url)
     for f in result.skipped:
-        click.echo(f"{_relative(str(f))}: warning: left out: no usable issue metadata or no "
-                   "PDF beside it (build the issue again)", err=True)
+        click.echo(
+            f"{_relative(str(f))}: warning: left out: no usable issue metadata or no "
+            "PDF beside it (build the issue again)",
+            err=True,
+        )
     for f in result.written:
         console.info(f"wrote {f}")
     latest = f"; latest {result.latest}" if result.latest else ""
-    console.done(f"catalogue of {result.issues} issue{'s' if result.issues != 1 else ''}"
-                 f"{latest}: {dist / 'index.html'}")
+    console.done(
+        f"catalogue of {result.issues} issue{'s' if result.issues != 1 else ''}"
+        f"{latest}: {dist / 'index.html'}"
+    )
 
 
 @main.command()
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--name", required=True, help="The subscriber's name.")
 @click.option("--id", "sub_id", required=True, help="The subscription or order id.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              required=True, help="The stamped copy (never the input itself).")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The stamped copy (never the input itself).",
+)
 @click.pass_context
 @guarded
 def stamp(ctx: click.Context, pdf: Path, name: str, sub_id: str, out_file: Path) -> None:
     """Copy a screen PDF licensed to one subscriber: "Dilisensikan untuk NAME · ID" at the
     foot of every page, and NAME and ID in its metadata. The original is not touched."""
-    from .stamp import stamp_pdf
+    from edition.publish.stamp import stamp_pdf
 
     console: Console = ctx.obj["console"]
     started = time.perf_counter()
     result = stamp_pdf(pdf, out_file, name=name, licence_id=sub_id)
-    console.done(f"wrote {result.path}: {result.pages} pages stamped "
-                 f"\"{result.text}\", {time.perf_counter() - started:.2f} s")
+    console.done(
+        f"wrote {result.path}: {result.pages} pages stamped "
+        f'"{result.text}", {time.perf_counter() - started:.2f} s'
+    )
 
 
 def run() -> None:  # pragma: no cover - console script entry

@@ -8,6 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+class ExitCode(enum.IntEnum):
+    """What every command's exit status means (the README's table says the same)."""
+
+    OK = 0  # done
+    FINDINGS = 1  # preflight found errors (with --strict, warnings count too)
+    BAD_INPUT = 2  # bad input or usage: one line per problem, nothing written
+    INTERNAL = 3  # a bug in edition, never the answer to bad input
+    INTERRUPTED = 130  # Ctrl-C
+
+
 class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -53,17 +63,27 @@ class Finding:
     def from_dict(cls, d: dict) -> Finding:
         """The inverse of `as_dict` (findings remembered by an earlier build)."""
         loc = Location(Path(d["file"]), d.get("line")) if d.get("file") else None
-        return cls(d["message"], loc, d.get("hint"), d.get("code", "input"),
-                   Severity(d.get("severity", "error")), d.get("page"), d.get("object"))
+        return cls(
+            d["message"],
+            loc,
+            d.get("hint"),
+            d.get("code", "input"),
+            Severity(d.get("severity", "error")),
+            d.get("page"),
+            d.get("object"),
+        )
 
     def as_dict(self) -> dict[str, object]:
         """Stable keys for `--format json`."""
         return {
-            "severity": self.severity.value, "code": self.code, "message": self.message,
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
             "hint": self.hint,
             "file": str(self.location.path) if self.location else None,
             "line": self.location.line if self.location else None,
-            "page": self.page, "object": self.obj,
+            "page": self.page,
+            "object": self.obj,
         }
 
 
@@ -78,8 +98,12 @@ class EditionError(Exception):
 
     @classmethod
     def single(
-        cls, message: str, path: Path | None = None, line: int | None = None,
-        hint: str | None = None, code: str = "input",
+        cls,
+        message: str,
+        path: Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+        code: str = "input",
     ) -> EditionError:
         loc = Location(path, line) if path is not None else None
         return cls([Finding(message, loc, hint, code)])

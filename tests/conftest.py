@@ -36,7 +36,8 @@ def invoke(args: list[str], exit_code: int = 0, input: bytes | None = None) -> R
         exc = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else ""
         raise AssertionError(
             f"edition {' '.join(map(str, args))} exited {result.exit_code}, expected "
-            f"{exit_code}\n--- output ---\n{result.output}\n--- exception ---\n{exc}")
+            f"{exit_code}\n--- output ---\n{result.output}\n--- exception ---\n{exc}"
+        )
     return result
 
 

@@ -12,8 +12,9 @@ import pikepdf
 import pytest
 from conftest import FIXTURES, invoke
 
-from edition.archive import Job, compare_pdfs, unchanged_reason
-from edition.meta import input_fingerprint
+from edition.commands.archive import Job, compare_pdfs, unchanged_reason
+from edition.commands.build import current_fingerprint
+from edition.store.paths import Output
 
 pytestmark = pytest.mark.slow
 
@@ -47,8 +48,9 @@ def shelf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def first_run(shelf: tuple[Path, Path]) -> str:
     issues, dist = shelf
-    result = invoke(["archive", issues, "--out", dist, "--profile", "screen", "--workers", "2"],
-                    exit_code=2)
+    result = invoke(
+        ["archive", issues, "--out", dist, "--profile", "screen", "--workers", "2"], exit_code=2
+    )
     return result.output
 
 
@@ -61,8 +63,10 @@ def test_bad_issue_is_reported_and_the_good_ones_are_built(shelf, first_run):
     assert re.search(r"^\[\d/3\] 2024-02 screen: built, 14 pages", out, re.M)
     assert re.search(r"^\[\d/3\] 2024-03 screen: bad input$", out, re.M)
     # The error line in full, as `edition check` prints it.
-    assert ("2024-03/articles/gudang-baru.md:3: error: unknown key 'auhtor' "
-            "(did you mean 'author'?) [front-matter.unknown-key]") in out
+    assert (
+        "2024-03/articles/gudang-baru.md:3: error: unknown key 'auhtor' "
+        "(did you mean 'author'?) [front-matter.unknown-key]"
+    ) in out
     assert "3 issues: 2 built, 1 bad input in" in out
     for good in ("2024-01", "2024-02"):
         assert (dist / good / f"{good}-screen.pdf").is_file()
@@ -77,13 +81,15 @@ def test_every_build_writes_the_issue_metadata(shelf, first_run):
     assert meta["date_text"] == "Minggu, 18 Februari 2024"
     assert meta["month_text"] == "Februari 2024"
     assert meta["magazine"] == "IDM" and meta["tagline"] == "Majalah Pertahanan Indonesia"
-    assert meta["cover_lines"] == ["Patroli di Perairan Utara",
-                                   "Gudang Bahan Bakar Baru di Pelabuhan Kecil",
-                                   "Latihan Gabungan Tiga Bulanan"]
+    assert meta["cover_lines"] == [
+        "Patroli di Perairan Utara",
+        "Gudang Bahan Bakar Baru di Pelabuhan Kecil",
+        "Latihan Gabungan Tiga Bulanan",
+    ]
     entry = meta["profiles"]["screen"]
     pdf = dist / "2024-02" / entry["file"]
     assert entry["bytes"] == pdf.stat().st_size and entry["pages"] == 14
-    assert entry["fingerprint"] == input_fingerprint(issues / "2024-02")
+    assert entry["fingerprint"] == current_fingerprint(issues / "2024-02", Output(dist))
     assert len(entry["sha256"]) == 64
     # Contents come from the PDF's outline: each article's entry is on the page where
     # its headline is, with its rubric from issue.toml.
@@ -107,10 +113,13 @@ def test_unchanged_issues_are_skipped_without_starting_a_cluster(shelf, first_ru
     issues, dist = shelf
     pdf = dist / "2024-01" / "2024-01-screen.pdf"
     before = pdf.stat().st_mtime_ns
-    out = invoke(["archive", issues, "2024-01", "2024-02", "--out", dist,
-                  "--profile", "screen"]).output
-    assert "[1/2] 2024-01 screen: skipped, inputs and 2024-01-screen.pdf unchanged since " \
-           "its last build (--force rebuilds it)" in out
+    out = invoke(
+        ["archive", issues, "2024-01", "2024-02", "--out", dist, "--profile", "screen"]
+    ).output
+    assert (
+        "[1/2] 2024-01 screen: skipped, inputs and 2024-01-screen.pdf unchanged since "
+        "its last build (--force rebuilds it)" in out
+    )
     assert "[2/2] 2024-02 screen: skipped" in out
     assert "workers" not in out  # nothing to build: no cluster was started
     assert "2 issues: 2 skipped in" in out
@@ -120,29 +129,51 @@ def test_unchanged_issues_are_skipped_without_starting_a_cluster(shelf, first_ru
 def test_a_changed_input_or_pdf_is_not_skipped(shelf, first_run, tmp_path):
     issues, dist = shelf
     job = Job(issues / "2024-01", "screen")
-    assert unchanged_reason(job, dist, input_fingerprint(job.issue_dir)) is not None
+    assert unchanged_reason(job, dist, current_fingerprint(job.issue_dir, Output(dist))) is not None
     copy = tmp_path / "2024-01"
     shutil.copytree(issues / "2024-01", copy)
     article = copy / "articles" / "patroli-utara.md"
     article.write_text(article.read_text() + "\nSatu kalimat lagi.\n")
-    assert input_fingerprint(copy) != input_fingerprint(issues / "2024-01")
-    assert unchanged_reason(job, dist, input_fingerprint(copy)) is None
-    assert unchanged_reason(Job(issues / "2024-01", "print"), dist,
-                            input_fingerprint(job.issue_dir)) is None  # never built
+    assert current_fingerprint(copy, Output(dist)) != current_fingerprint(
+        issues / "2024-01", Output(dist)
+    )
+    assert unchanged_reason(job, dist, current_fingerprint(copy, Output(dist))) is None
+    assert (
+        unchanged_reason(
+            Job(issues / "2024-01", "print"), dist, current_fingerprint(job.issue_dir, Output(dist))
+        )
+        is None
+    )  # never built
 
 
 def test_force_rebuilds_and_verify_compares_the_archive_pdf(shelf, first_run):
     issues, dist = shelf
-    out = invoke(["archive", issues, "2024-01", "--out", dist, "--profile", "screen",
-                  "--profile", "archive", "--force", "--workers", "2"]).output
+    out = invoke(
+        [
+            "archive",
+            issues,
+            "2024-01",
+            "--out",
+            dist,
+            "--profile",
+            "screen",
+            "--profile",
+            "archive",
+            "--force",
+            "--workers",
+            "2",
+        ]
+    ).output
     assert re.search(r"^\[\d/2\] 2024-01 screen: built, 14 pages", out, re.M)
     assert re.search(r"^\[\d/2\] 2024-01 archive: built, 16 pages", out, re.M)
     meta = json.loads((dist / "2024-01" / "2024-01.json").read_text())
     assert sorted(meta["profiles"]) == ["archive", "screen"]
     assert meta["contents_from"] == "screen"
 
-    out = invoke(["archive", issues, "2024-01", "2024-02", "--out", dist, "--verify",
-                  "--workers", "1"], exit_code=1).output
+    out = invoke(
+        ["archive", issues, "2024-01", "2024-02", "--out", dist, "--verify", "--workers", "1"],
+        exit_code=1,
+    ).output
     assert "2024-02 archive: missing" in out
     assert "no archive PDF to compare with (run edition archive first)" in out
     assert re.search(r"^\[\d/2\] 2024-01 archive: identical \(16 pages, \d+ bytes", out, re.M)
@@ -159,11 +190,13 @@ def test_compare_pdfs_says_where_two_builds_differ(shelf, first_run, tmp_path):
         page.contents_add(pikepdf.Stream(pdf, b"q Q\n"))
         pdf.save(changed)
     reasons = compare_pdfs(original, changed)
-    assert any(r.startswith("/Info /ModDate: D:2024") and "D:20990101000000Z rebuilt" in r
-               for r in reasons), reasons
+    assert any(
+        r.startswith("/Info /ModDate: D:2024") and "D:20990101000000Z rebuilt" in r for r in reasons
+    ), reasons
     assert "content streams differ on page 3" in reasons
     assert compare_pdfs(original, original) == [
-        "same structure, other bytes (object order, compression or fonts)"]
+        "same structure, other bytes (object order, compression or fonts)"
+    ]
 
 
 def test_naming_an_issue_that_is_not_there_is_bad_input(shelf):

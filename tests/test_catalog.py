@@ -15,8 +15,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import FIXTURES, invoke
 
-from edition.build import build_edition
-from edition.catalog import write_catalog
+from edition.commands.build import build_edition
+from edition.publish.catalog import write_catalog
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/terms/}"
@@ -24,9 +24,11 @@ OPDS_ACQ = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 CHROMIUM = Path("/usr/bin/chromium")
 
 # (folder, number, date, profiles): the newest has a print PDF too; two years.
-ISSUES = [("2023-12", 4, "2023-12-17", ["screen"]),
-          ("2024-01", 5, "2024-01-21", ["screen"]),
-          ("2024-02", 6, "2024-02-18", ["screen", "print"])]
+ISSUES = [
+    ("2023-12", 4, "2023-12-17", ["screen"]),
+    ("2024-01", 5, "2024-01-21", ["screen"]),
+    ("2024-02", 6, "2024-02-18", ["screen", "print"]),
+]
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +40,11 @@ def shelf(tmp_path_factory: pytest.TempPathFactory) -> Path:
         issue = root / "issues" / name
         shutil.copytree(FIXTURES / "minimal", issue)
         toml = issue / "issue.toml"
-        toml.write_text(toml.read_text().replace("number = 7", f"number = {number}", 1)
-                        .replace("date = 2024-05-19", f"date = {date}", 1))
+        toml.write_text(
+            toml.read_text()
+            .replace("number = 7", f"number = {number}", 1)
+            .replace("date = 2024-05-19", f"date = {date}", 1)
+        )
         for profile in profiles:
             build_edition(issue, profile, dist)
     return dist
@@ -99,8 +104,9 @@ class Page(HTMLParser):
     def resolve(self, url: str) -> Path | None:
         """The file a relative URL points to, or None for a fragment."""
         parts = urlsplit(url)
-        assert not parts.scheme and not parts.netloc and not url.startswith("/"), \
+        assert not parts.scheme and not parts.netloc and not url.startswith("/"), (
             f"{self.path}: {url} is not a relative link"
+        )
         if not parts.path:
             return None
         return (self.path.parent / unquote(parts.path)).resolve()
@@ -121,7 +127,7 @@ def test_index_shows_the_latest_issue_first_then_back_issues_by_year(site):
     assert titles[:3] == ["Arsip Edisi", "Edisi Terbaru", "Edisi 6 Februari 2024"]
     assert titles[3:] == ["Edisi Sebelumnya", "2024", "Edisi 5", "2023", "Edisi 4"]
     text = " ".join(page.text)
-    hero = text[text.index("Edisi Terbaru"):text.index("Edisi Sebelumnya")]
+    hero = text[text.index("Edisi Terbaru") : text.index("Edisi Sebelumnya")]
     assert "Minggu, 18 Februari 2024 · 14 halaman" in hero
     assert "Patroli di Perairan Utara" in hero and "Latihan Gabungan Tiga Bulanan" in hero
     # Download buttons: the screen PDF first with its size, then the print PDF.
@@ -135,8 +141,7 @@ def test_index_shows_the_latest_issue_first_then_back_issues_by_year(site):
 def test_every_link_and_image_resolves_and_every_image_is_described(site):
     for path in _pages(site):
         page = Page(path)
-        missing = [u for u in page.urls if (f := page.resolve(u)) is not None
-                   and not f.is_file()]
+        missing = [u for u in page.urls if (f := page.resolve(u)) is not None and not f.is_file()]
         assert missing == [], f"{path}: {missing}"
         for img in page.images:
             assert (img.get("alt") or "").startswith("Sampul IDM Edisi "), img
@@ -153,8 +158,11 @@ def test_issue_page_lists_the_contents_from_the_pdf(site):
     page = Page(site / "2024-02" / "index.html")
     assert page.headings[0] == (1, "Edisi 6 Februari 2024")
     titles = [t for _, t in page.headings]
-    assert [t for t in titles if t in ("Laporan Utama", "Internasional", "Rubrik Tetap")] == \
-        ["Laporan Utama", "Internasional", "Rubrik Tetap"]
+    assert [t for t in titles if t in ("Laporan Utama", "Internasional", "Rubrik Tetap")] == [
+        "Laporan Utama",
+        "Internasional",
+        "Rubrik Tetap",
+    ]
     meta = json.loads((site / "2024-02" / "2024-02.json").read_text())
     text = " ".join(page.text)
     for e in meta["contents"]:
@@ -176,8 +184,11 @@ def test_opds_feed_is_an_acquisition_feed(site):
     for rel in ("self", "start"):
         assert links[rel].get("type") == OPDS_ACQ and links[rel].get("href") == "opds.xml"
     entries = root.findall(f"{ATOM}entry")
-    assert [e.findtext(f"{DC}issued") for e in entries] == \
-        ["2024-02-18", "2024-01-21", "2023-12-17"]
+    assert [e.findtext(f"{DC}issued") for e in entries] == [
+        "2024-02-18",
+        "2024-01-21",
+        "2023-12-17",
+    ]
     ids = set()
     for entry in entries:
         ids.add(entry.findtext(f"{ATOM}id"))
@@ -206,8 +217,18 @@ def test_issues_json_for_scripts(site):
     assert data["schema"] == 1 and data["latest"] == "2024-02" and data["magazine"] == "IDM"
     assert [i["id"] for i in data["issues"]] == ["2024-02", "2024-01", "2023-12"]
     for issue in data["issues"]:
-        assert set(issue) >= {"id", "number", "date", "date_text", "title", "cover_lines",
-                              "page", "covers", "files", "contents"}
+        assert set(issue) >= {
+            "id",
+            "number",
+            "date",
+            "date_text",
+            "title",
+            "cover_lines",
+            "page",
+            "covers",
+            "files",
+            "contents",
+        }
         assert (site / issue["page"]).is_file()
         assert all((site / href).is_file() for href in issue["covers"].values())
         for f in issue["files"]:
@@ -229,8 +250,10 @@ def test_catalog_is_deterministic_and_base_url_makes_feed_links_absolute(site, t
     feed = ET.parse(copy / "opds.xml").getroot()
     hrefs = [ln.get("href") for ln in feed.iter(f"{ATOM}link")]
     assert all(h.startswith("https://idm.example/edisi/") for h in hrefs), hrefs
-    assert '<link rel="canonical" href="https://idm.example/edisi/index.html">' in \
-        (copy / "index.html").read_text()
+    assert (
+        '<link rel="canonical" href="https://idm.example/edisi/index.html">'
+        in (copy / "index.html").read_text()
+    )
     # The pages' own links stay relative.
     assert 'href="2024-02/2024-02-screen.pdf"' in (copy / "index.html").read_text()
 
@@ -253,9 +276,11 @@ def test_in_a_real_browser_at_phone_and_desktop_widths(site):
                 # Lazy images load when scrolled to: scroll through the page first.
                 page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
                 page.wait_for_function(
-                    "Array.from(document.images).every(i => i.complete)", timeout=10_000)
-                broken = page.evaluate("Array.from(document.images)"
-                                       ".filter(i => i.naturalWidth === 0).map(i => i.src)")
+                    "Array.from(document.images).every(i => i.complete)", timeout=10_000
+                )
+                broken = page.evaluate(
+                    "Array.from(document.images).filter(i => i.naturalWidth === 0).map(i => i.src)"
+                )
                 assert broken == [], (width, broken)
                 # Nothing wider than the screen.
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -272,9 +297,14 @@ def test_in_a_real_browser_at_phone_and_desktop_widths(site):
                 page.click(".latest-title a")
                 page.wait_for_load_state("load")
                 assert page.locator("h1").inner_text().startswith("Edisi 6")
-                assert page.evaluate("Array.from(document.images)"
-                                     ".filter(i => i.complete && i.naturalWidth === 0)"
-                                     ".length") == 0
+                assert (
+                    page.evaluate(
+                        "Array.from(document.images)"
+                        ".filter(i => i.complete && i.naturalWidth === 0)"
+                        ".length"
+                    )
+                    == 0
+                )
                 url = page.locator("a.button-primary").evaluate("a => a.href")
                 target = Path(unquote(urlsplit(url).path))
                 assert target == site / "2024-02" / "2024-02-screen.pdf" and target.is_file()

@@ -93,19 +93,21 @@ def test_check_reports_sources_and_unbuilt_pdf(make_issue, tmp_path: Path):
 
 
 def test_missing_font_is_a_clear_error(make_issue, tmp_path: Path, monkeypatch):
-    from edition import layout
+    from edition.share import share_dir
 
     assets = tmp_path / "home" / "assets"
     (assets / "fonts").mkdir(parents=True)
-    real = layout.share_dir("assets") / "fonts"
+    real = share_dir("assets") / "fonts"
     for f in real.iterdir():
         if f.name != "Inter-Bold.otf":
             (assets / "fonts" / f.name).symlink_to(f)
-    (tmp_path / "home" / "layouts").symlink_to(layout.share_dir("layouts"))
+    (tmp_path / "home" / "layouts").symlink_to(share_dir("layouts"))
     monkeypatch.setenv("EDITION_HOME", str(tmp_path / "home"))
     result = invoke(["build", make_issue(), "--out", tmp_path / "dist"], exit_code=2)
-    assert (f"{assets}/fonts/Inter-Bold.otf: error: font file not found (put the font in "
-            "assets/fonts/ or fix layout.toml) [layout.missing-font]") in result.output
+    assert (
+        f"{assets}/fonts/Inter-Bold.otf: error: font file not found (put the font in "
+        "assets/fonts/ or fix layout.toml) [layout.missing-font]"
+    ) in result.output
     assert not (tmp_path / "dist").exists()
 
 
@@ -114,8 +116,10 @@ def test_file_urls_outside_the_issue_never_reach_the_pdf(make_issue, tmp_path: P
     art = root / "articles" / "gudang-baru.md"
     secret = tmp_path / "secret.txt"
     secret.write_text("RAHASIA-NEGARA-42")
-    art.write_text(art.read_text() + f"\n[lampiran](file://{secret})\n\n"
-                   f'<a rel="attachment" href="file://{secret}">x</a>\n')
+    art.write_text(
+        art.read_text() + f"\n[lampiran](file://{secret})\n\n"
+        f'<a rel="attachment" href="file://{secret}">x</a>\n'
+    )
     invoke(["build", root, "--out", tmp_path / "dist"])
     data = (tmp_path / "dist" / "minimal" / "minimal-print.pdf").read_bytes()
     assert b"RAHASIA" not in data and b"/EmbeddedFile" not in data

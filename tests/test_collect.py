@@ -13,28 +13,56 @@ from typing import Any
 import pytest
 import yaml
 
-from edition.collect import (
+from edition.collect.article import (
     FRONT_MATTER_KEYS,
     CollectedArticle,
     collect_article,
-    collect_into,
-    parse_date_line,
-    read_source,
     render_article_file,
     report_lines,
     slugify,
 )
+from edition.collect.dates import parse_date_line
+from edition.collect.into import collect_into
+from edition.collect.source import read_source
 from edition.errors import EditionError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "collect"
 
 # Words of site chrome that must never reach an article body.
 CHROME_WORDS = (
-    "baca juga", "read also", "lihat juga", "berita terbaru", "berita terkait", "berita terkini",
-    "berita lainnya", "inframe", "edisi terbaru", "populer", "rekomendasi", "terkini", "sidebar",
-    "ads-", "whatsapp", "rate this", "votes", "written by", "read 1234", "tags:", "bagikan",
-    "editor:", "pewarta", "reporter:", "copyright", "advertisement", "scroll to continue",
-    "gambas", "beranda", "home /", "more in this category", "published in", "font size",
+    "baca juga",
+    "read also",
+    "lihat juga",
+    "berita terbaru",
+    "berita terkait",
+    "berita terkini",
+    "berita lainnya",
+    "inframe",
+    "edisi terbaru",
+    "populer",
+    "rekomendasi",
+    "terkini",
+    "sidebar",
+    "ads-",
+    "whatsapp",
+    "rate this",
+    "votes",
+    "written by",
+    "read 1234",
+    "tags:",
+    "bagikan",
+    "editor:",
+    "pewarta",
+    "reporter:",
+    "copyright",
+    "advertisement",
+    "scroll to continue",
+    "gambas",
+    "beranda",
+    "home /",
+    "more in this category",
+    "published in",
+    "font size",
     "artikel terkait",
 )
 
@@ -67,19 +95,29 @@ SEED_SLUG = "pererat-hubungan-pertahanan-menhan-rusia-berkunjung"
 CASES: dict[str, dict[str, Any]] = {
     "seed.txt": {
         "title": SEED_TITLE,
-        "date": "2024-05-19", "dateline": "Jakarta", "agency": "IDM", "author": "bp",
+        "date": "2024-05-19",
+        "dateline": "Jakarta",
+        "agency": "IDM",
+        "author": "bp",
         "related": [
             "Belarusia Siagakan Pasukan untuk Hadapi Kemungkinan Konflik di Dalam Negeri",
             "Pertama Kali, AS Kirim Bantuan Drone Black Hornet ke Ukraina",
         ],
         "source": "seed.txt",
         "paragraphs": SEED_PARAGRAPHS,
-        "absent": ["Menhan Prabowo Serahkan Bantuan", "korban bencana banjir bandang", "(bp)",
-                   "Jakarta, IDM"],
+        "absent": [
+            "Menhan Prabowo Serahkan Bantuan",
+            "korban bencana banjir bandang",
+            "(bp)",
+            "Jakarta, IDM",
+        ],
     },
     "idm_lowercase_promos.txt": {
         "title": "TNI AL Uji Coba Rudal Permukaan di Perairan Selat Sunda",
-        "date": "2011-03-08", "dateline": "Jakarta", "agency": "IDM", "author": "rr/ant",
+        "date": "2011-03-08",
+        "dateline": "Jakarta",
+        "agency": "IDM",
+        "author": "rr/ant",
         "related": ["Pangkalan Baru di Natuna Mulai Beroperasi Tahun Depan"],
         "source": "idm_lowercase_promos.txt",
         "paragraphs": [
@@ -90,17 +128,24 @@ CASES: dict[str, dict[str, Any]] = {
             "sesuai rencana. Sasaran berupa kapal bekas yang ditempatkan sekitar 30 mil laut dari "
             "titik peluncuran berhasil dihantam.",
             '"Latihan seperti ini penting agar prajurit tidak hanya mengenal senjatanya di atas '
-            "kertas, tetapi juga merasakan langsung prosedur tembak yang sebenarnya,\" ujarnya.",
+            'kertas, tetapi juga merasakan langsung prosedur tembak yang sebenarnya," ujarnya.',
             "Selain uji coba rudal, latihan juga mencakup manuver formasi, pengisian bahan bakar "
             "di laut, dan simulasi pertolongan korban. Seluruh rangkaian latihan dijadwalkan "
             "selesai pada akhir pekan ini.",
         ],
-        "absent": ["Kapal Patroli Cepat", "Latihan Gabungan Tiga Matra", "Kursus Selam",
-                   "(rr/ant)"],
+        "absent": [
+            "Kapal Patroli Cepat",
+            "Latihan Gabungan Tiga Matra",
+            "Kursus Selam",
+            "(rr/ant)",
+        ],
     },
     "antara_style.txt": {
         "title": "Pemerintah Tambah Anggaran Pemeliharaan Alutsista Tahun Depan",
-        "date": "2017-04-27", "dateline": "Jakarta", "agency": "Antara", "author": "Dewi Lestari",
+        "date": "2017-04-27",
+        "dateline": "Jakarta",
+        "agency": "Antara",
+        "author": "Dewi Lestari",
         "related": ["DPR minta rencana pengadaan kapal selam dikaji ulang"],
         "source": "antara_style.txt",
         "paragraphs": [
@@ -119,14 +164,18 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "kompas_style.txt": {
         "title": "Prajurit Penjaga Perbatasan Terima Tunjangan Khusus Mulai Juni",
-        "date": "2024-05-19", "dateline": "Pontianak", "agency": "KOMPAS.com",
+        "date": "2024-05-19",
+        "dateline": "Pontianak",
+        "agency": "KOMPAS.com",
         "author": "Rina Kusuma",
         "dek": "Tunjangan diberikan kepada prajurit yang bertugas di pos-pos terluar, dengan "
-               "besaran mengikuti tingkat kesulitan wilayah.",
+        "besaran mengikuti tingkat kesulitan wilayah.",
         "lead_caption": "Prajurit TNI berpatroli di jalur inspeksi perbatasan di Kalimantan Utara.",
         "credit": "Dok. Puspen TNI",
-        "related": ["Pos Lintas Batas Baru Diresmikan di Entikong",
-                    "Helikopter Angkut Logistik ke Pos Terpencil Tiap Dua Pekan"],
+        "related": [
+            "Pos Lintas Batas Baru Diresmikan di Entikong",
+            "Helikopter Angkut Logistik ke Pos Terpencil Tiap Dua Pekan",
+        ],
         "source": "kompas_style.txt",
         "paragraphs": [
             "Prajurit yang bertugas di pos-pos perbatasan darat akan menerima tunjangan khusus "
@@ -141,12 +190,19 @@ CASES: dict[str, dict[str, Any]] = {
             "Kementerian memastikan pembayaran dilakukan langsung ke rekening prajurit tanpa "
             "potongan apa pun.",
         ],
-        "absent": ["Bambang Hartono", "Jadwal Latihan Gabungan", "Kapal Rumah Sakit", "Opini",
-                   "10:15", "Foto"],
+        "absent": [
+            "Bambang Hartono",
+            "Jadwal Latihan Gabungan",
+            "Kapal Rumah Sakit",
+            "Opini",
+            "10:15",
+            "Foto",
+        ],
     },
     "cms_k2.txt": {
         "title": "Why the Archipelago Needs More Than Submarines",
-        "date": "2019-01-17", "author": "Hendra Wijaya",
+        "date": "2019-01-17",
+        "author": "Hendra Wijaya",
         "related": ["Coastal Radar Network Reaches Maluku"],
         "source": "cms_k2.txt",
         "paragraphs": [
@@ -162,12 +218,13 @@ CASES: dict[str, dict[str, Any]] = {
             "rather than waiting for spare parts.",
             "None of this is cheap, but it is cheaper than discovering the gaps during a crisis.",
         ],
-        "absent": ["Indonesian Defence Watch", "Drones on the Border", "Print", "Email",
-                   "09:11"],
+        "absent": ["Indonesian Defence Watch", "Drones on the Border", "Print", "Email", "09:11"],
     },
     "detik_style.txt": {
         "title": "Kapal Rumah Sakit TNI AL Layani Warga Pulau Terluar di Sumenep",
-        "date": "2024-05-20", "dateline": "Surabaya", "author": "Andi Pratama",
+        "date": "2024-05-20",
+        "dateline": "Surabaya",
+        "author": "Andi Pratama",
         "lead_caption": "Ilustrasi kapal rumah sakit bersandar di dermaga.",
         "credit": "Dok. Istimewa",
         "related": ["Dokter Militer Dikirim ke Daerah Bencana"],
@@ -187,7 +244,9 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "cnn_style.txt": {
         "title": "Satelit Militer Pertama Indonesia Dijadwalkan Meluncur 2013",
-        "date": "2011-03-08", "dateline": "Jakarta", "agency": "CNN Indonesia",
+        "date": "2011-03-08",
+        "dateline": "Jakarta",
+        "agency": "CNN Indonesia",
         "author": "dhf/has",
         "related": ["Radar Pertahanan Udara Baru Dipasang di Timika"],
         "source": "cnn_style.txt",
@@ -205,7 +264,9 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "wrapped_email.txt": {
         "title": "Menhan Resmikan Pusat Pelatihan Siber di Bandung",
-        "date": "2024-05-19", "dateline": "Bandung", "author": "Siti Aminah",
+        "date": "2024-05-19",
+        "dateline": "Bandung",
+        "author": "Siti Aminah",
         "related": ["Sekolah Sandi Negara Buka Program Beasiswa"],
         "source": "wrapped_email.txt",
         "paragraphs": [
@@ -222,7 +283,10 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "top_ticker.txt": {
         "title": "Industri Galangan Kapal Nasional Kebut Pesanan Kapal Patroli",
-        "date": "2024-06-03", "dateline": "Batam", "agency": "IDM", "author": "bp",
+        "date": "2024-06-03",
+        "dateline": "Batam",
+        "agency": "IDM",
+        "author": "bp",
         "lead_caption": "Kapal patroli dalam tahap akhir perakitan di galangan.",
         "credit": "IDM/Rudi",
         "related": ["Bakamla Terima Dua Kapal Patroli Baru"],
@@ -241,7 +305,10 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "markdown_escape.txt": {
         "title": "Lima Catatan untuk Buku Putih Pertahanan Berikutnya",
-        "date": "2024-05-19", "dateline": "Jakarta", "agency": "IDM", "author": "red",
+        "date": "2024-05-19",
+        "dateline": "Jakarta",
+        "agency": "IDM",
+        "author": "red",
         "related": None,
         "source": "markdown_escape.txt",
         "paragraphs": [
@@ -260,9 +327,12 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "full_page.html": {
         "title": "Drone Buatan Dalam Negeri Lolos Uji Terbang Jarak Jauh",
-        "date": "2024-05-14", "dateline": "Bandung", "agency": "IDM", "author": "Rudi Hartono",
+        "date": "2024-05-14",
+        "dateline": "Bandung",
+        "agency": "IDM",
+        "author": "Rudi Hartono",
         "dek": "Pesawat nirawak intai itu terbang tujuh jam tanpa gangguan. Produksi awal "
-               "direncanakan enam unit.",
+        "direncanakan enam unit.",
         "lead_caption": "Drone intai saat lepas landas dari landasan uji.",
         "credit": "IDM/Rudi Hartono",
         "related": ["Radar Pantai Buatan Bandung Dipasang di Sulawesi"],
@@ -282,13 +352,23 @@ CASES: dict[str, dict[str, Any]] = {
             "Jika seluruh tahapan lolos, produksi awal direncanakan sebanyak enam unit untuk "
             "kebutuhan patroli perbatasan.",
         ],
-        "absent": ["Pabrik Komponen Avionik", "Kapal Selam Baru Tiba", "Majalah Pertahanan",
-                   "Pedoman Media Siber", "dataLayer", "console.log", "Facebook",
-                   "drone intai saat"],
+        "absent": [
+            "Pabrik Komponen Avionik",
+            "Kapal Selam Baru Tiba",
+            "Majalah Pertahanan",
+            "Pedoman Media Siber",
+            "dataLayer",
+            "console.log",
+            "Facebook",
+            "drone intai saat",
+        ],
     },
     "blog_cp1252.html": {
         "title": "Marinir Latih Warga Pesisir Hadapi Bencana",
-        "date": "2024-06-07", "dateline": "Surabaya", "agency": "IDM", "author": "Made Wirawan",
+        "date": "2024-06-07",
+        "dateline": "Surabaya",
+        "agency": "IDM",
+        "author": "Made Wirawan",
         "related": ["Jalur Evakuasi Baru Dibangun di Pacitan"],
         "source": "blog_cp1252.html",
         "paragraphs": [
@@ -303,12 +383,29 @@ CASES: dict[str, dict[str, Any]] = {
             "Kepala desa berharap pelatihan serupa dapat diulang setiap tahun, terutama menjelang "
             "musim gelombang tinggi.",
         ],
-        "absent": ["Latihan Pendaratan Amfibi", "Helikopter Evakuasi", "Arsip", "WordPress",
-                   "_paq", "Jum’at", "marinir, bencana"],
+        "absent": [
+            "Latihan Pendaratan Amfibi",
+            "Helikopter Evakuasi",
+            "Arsip",
+            "WordPress",
+            "_paq",
+            "Jum’at",
+            "marinir, bencana",
+        ],
     },
 }
-META_KEYS = ("title", "date", "dateline", "agency", "author", "dek", "lead_caption", "credit",
-             "related", "source")
+META_KEYS = (
+    "title",
+    "date",
+    "dateline",
+    "agency",
+    "author",
+    "dek",
+    "lead_caption",
+    "credit",
+    "related",
+    "source",
+)
 
 
 def collect_fixture(name: str) -> CollectedArticle:
@@ -322,6 +419,7 @@ def paragraphs(article: CollectedArticle) -> list[str]:
 
 
 # --------------------------------------------------------------------------- fixtures, one by one
+
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_front_matter(name: str) -> None:
@@ -413,21 +511,24 @@ def test_crlf_paste() -> None:
 
 
 def test_quoted_title_acronym_mid_text_and_view_counts() -> None:
-    paste = "\n".join([
-        "Indeks | Nasional | Internasional | Pertahanan",
-        "Menhan: “Pertahanan Dimulai dari Desa”",
-        "Rabu, 22 Mei 2024 | 2 jam lalu",
-        "Dibaca: 1.234 kali",
-        "",
-        "Menteri menegaskan bahwa ketahanan nasional tidak hanya dibangun oleh tentara, tetapi "
-        "juga oleh desa-desa yang mandiri pangan dan energi. (TNI)",
-        "",
-        "Ia meminta pemerintah daerah menyiapkan lumbung pangan di setiap kecamatan, terutama di "
-        "wilayah perbatasan dan pulau terluar.",
-        "",
-        "Artikel Terkait",
-        "Lumbung Pangan Prajurit Diresmikan di Merauke",
-    ])
+    paste = "\n".join(
+        [
+            "Indeks | Nasional | Internasional | Pertahanan",
+            "Menhan: “Pertahanan Dimulai dari Desa”",
+            "Rabu, 22 Mei 2024 | 2 jam lalu",
+            "Dibaca: 1.234 kali",
+            "",
+            "Menteri menegaskan bahwa ketahanan nasional tidak hanya dibangun oleh tentara, tetapi "
+            "juga oleh desa-desa yang mandiri pangan dan energi. (TNI)",
+            "",
+            "Ia meminta pemerintah daerah menyiapkan lumbung pangan di setiap "
+            "kecamatan, terutama di "
+            "wilayah perbatasan dan pulau terluar.",
+            "",
+            "Artikel Terkait",
+            "Lumbung Pangan Prajurit Diresmikan di Merauke",
+        ]
+    )
     article = collect_article(paste, "paste.txt")
     assert article.front_matter == {
         "title": "Menhan: “Pertahanan Dimulai dari Desa”",
@@ -447,45 +548,56 @@ def test_title_only_paste_has_no_text(tmp_path: Path) -> None:
     source = tmp_path / "judul.txt"
     source.write_text(
         "Minggu, 19 Mei 2024\n\nJudul Berita Tanpa Isi Sama Sekali\n\nBERITA TERBARU\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(EditionError) as exc:
         collect_article(source.read_bytes(), str(source))
     assert error_text(exc) == [
         f"{source}:3: error: no article text found after the title (the paste should hold the "
-        "article's paragraphs) [collect-no-body]"]
+        "article's paragraphs) [collect-no-body]"
+    ]
 
 
 # --------------------------------------------------------------------------- helpers
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("Minggu, 19 Mei 2024", dt.date(2024, 5, 19)),
-    ("Selasa, 8 Maret 2011", dt.date(2011, 3, 8)),
-    ("Kamis, 27 April 2017 | 09:51 WIB", dt.date(2017, 4, 27)),
-    ("19/05/2024", dt.date(2024, 5, 19)),
-    ("19 Mei 2024 10:15 WIB", dt.date(2024, 5, 19)),
-    ("Thursday, 17 January 2019 09:11", dt.date(2019, 1, 17)),
-    ("Jum'at, 7 Juni 2024", dt.date(2024, 6, 7)),
-    ("Sabtu, 17 Agu 2024 - 08:00 WITA", dt.date(2024, 8, 17)),
-    ("Diterbitkan: 3 Juni 2024", dt.date(2024, 6, 3)),
-    ("Published on May 19, 2024", dt.date(2024, 5, 19)),
-    ("2024-05-19", dt.date(2024, 5, 19)),
-    ("Kamis (27/7)", None),
-    ("Menhan Kunjungi Natuna pada 19 Mei 2024", None),
-    ("31 Februari 2024", None),
-])
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Minggu, 19 Mei 2024", dt.date(2024, 5, 19)),
+        ("Selasa, 8 Maret 2011", dt.date(2011, 3, 8)),
+        ("Kamis, 27 April 2017 | 09:51 WIB", dt.date(2017, 4, 27)),
+        ("19/05/2024", dt.date(2024, 5, 19)),
+        ("19 Mei 2024 10:15 WIB", dt.date(2024, 5, 19)),
+        ("Thursday, 17 January 2019 09:11", dt.date(2019, 1, 17)),
+        ("Jum'at, 7 Juni 2024", dt.date(2024, 6, 7)),
+        ("Sabtu, 17 Agu 2024 - 08:00 WITA", dt.date(2024, 8, 17)),
+        ("Diterbitkan: 3 Juni 2024", dt.date(2024, 6, 3)),
+        ("Published on May 19, 2024", dt.date(2024, 5, 19)),
+        ("2024-05-19", dt.date(2024, 5, 19)),
+        ("Kamis (27/7)", None),
+        ("Menhan Kunjungi Natuna pada 19 Mei 2024", None),
+        ("31 Februari 2024", None),
+    ],
+)
 def test_parse_date_line(line: str, expected: dt.date | None) -> None:
     assert parse_date_line(line) == expected
 
 
-@pytest.mark.parametrize(("title", "slug"), [
-    (SEED_TITLE, SEED_SLUG),
-    ("Pasukan Perdamaian ke Lébanon Selatan Tiba di Beirut",
-     "pasukan-perdamaian-ke-lebanon-selatan-tiba"),
-    ("Menhan: “Kita Siap!”", "menhan-kita-siap"),
-    ("Jum'at Keramat di Natuna", "jumat-keramat-di-natuna"),
-    ("Pertahanan" * 10 + " Nasional", "pertahanan" * 6),
-    ("«»", "artikel"),
-])
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        (SEED_TITLE, SEED_SLUG),
+        (
+            "Pasukan Perdamaian ke Lébanon Selatan Tiba di Beirut",
+            "pasukan-perdamaian-ke-lebanon-selatan-tiba",
+        ),
+        ("Menhan: “Kita Siap!”", "menhan-kita-siap"),
+        ("Jum'at Keramat di Natuna", "jumat-keramat-di-natuna"),
+        ("Pertahanan" * 10 + " Nasional", "pertahanan" * 6),
+        ("«»", "artikel"),
+    ],
+)
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title) == slug
     assert len(slugify(title)) <= 60
@@ -512,6 +624,7 @@ def test_read_source_stdin_and_file(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- bad input
+
 
 def error_text(exc: pytest.ExceptionInfo[EditionError]) -> list[str]:
     return [str(finding) for finding in exc.value.findings]
@@ -552,30 +665,55 @@ publisher = "PT Contoh"
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", ": error: source is empty (save the article text or the web page into it) "
-          "[collect-empty]"),
-    (b"  \n\n\t\n", ": error: source is empty (save the article text or the web page into it) "
-                    "[collect-empty]"),
-    (b"Judul Berita\nPK\x03\x04\x00\x00binary", ":2: error: source is binary data, not text (NUL "
-     "byte) (collect a saved web page (.html) or a plain-text paste (.txt)) [collect-binary]"),
-    (b"Judul Berita Pertahanan\n\x81\x8d\x8f\x90\x9d", ":2: error: source is neither UTF-8 nor "
-     "cp1252 text (byte 0x81 cannot be decoded) (save the file as UTF-8 text) [collect-encoding]"),
-    (bytes(range(0xA0, 0x100)) * 4, ":1: error: source is neither UTF-8 nor cp1252 text (byte 0xa0 "
-     "cannot be decoded) (save the file as UTF-8 text) [collect-encoding]"),
-    (b"Ini adalah paragraf panjang tanpa judul yang ditulis seperti isi berita biasa, lengkap "
-     b"dengan titik di akhir kalimat.\n\nParagraf kedua juga tidak punya judul di atasnya sama "
-     b"sekali, hanya isi.\n",
-     ":1: error: no recognisable title (no headline line before the article text) (put the "
-     "headline on a line of its own above the text) [collect-no-title]"),
-    (b"<html><body><nav><a href='/'>Home</a></nav></body></html>",
-     ": error: no article text found (save the whole article page, or paste its text) "
-     "[collect-no-body]"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b"",
+            ": error: source is empty (save the article text or the web page into it) "
+            "[collect-empty]",
+        ),
+        (
+            b"  \n\n\t\n",
+            ": error: source is empty (save the article text or the web page into it) "
+            "[collect-empty]",
+        ),
+        (
+            b"Judul Berita\nPK\x03\x04\x00\x00binary",
+            ":2: error: source is binary data, not text (NUL "
+            "byte) (collect a saved web page (.html) or a plain-text paste "
+            "(.txt)) [collect-binary]",
+        ),
+        (
+            b"Judul Berita Pertahanan\n\x81\x8d\x8f\x90\x9d",
+            ":2: error: source is neither UTF-8 nor "
+            "cp1252 text (byte 0x81 cannot be decoded) (save the file as UTF-8 "
+            "text) [collect-encoding]",
+        ),
+        (
+            bytes(range(0xA0, 0x100)) * 4,
+            ":1: error: source is neither UTF-8 nor cp1252 text (byte 0xa0 "
+            "cannot be decoded) (save the file as UTF-8 text) [collect-encoding]",
+        ),
+        (
+            b"Ini adalah paragraf panjang tanpa judul yang ditulis seperti isi berita biasa, "
+            b"lengkap dengan titik di akhir kalimat.\n\nParagraf kedua juga tidak punya judul "
+            b"di atasnya sama sekali, hanya isi.\n",
+            ":1: error: no recognisable title (no headline line before the article text) (put the "
+            "headline on a line of its own above the text) [collect-no-title]",
+        ),
+        (
+            b"<html><body><nav><a href='/'>Home</a></nav></body></html>",
+            ": error: no article text found (save the whole article page, or paste its text) "
+            "[collect-no-body]",
+        ),
+    ],
+)
 def test_bad_source(issue: Path, data: bytes, message: str) -> None:
     suffix = ".html" if data.startswith(b"<") else ".txt"
     source = issue.parent / f"bad{suffix}"
@@ -594,7 +732,8 @@ def test_missing_source(issue: Path) -> None:
         collect_into([str(missing)], issue)
     assert error_text(exc) == [
         f"{missing}: error: source file not found (check the path; use - to read standard input) "
-        "[collect-missing]"]
+        "[collect-missing]"
+    ]
 
 
 def test_into_folder_without_issue_toml(tmp_path: Path) -> None:
@@ -604,7 +743,8 @@ def test_into_folder_without_issue_toml(tmp_path: Path) -> None:
         collect_into([str(FIXTURES / "seed.txt")], folder)
     assert error_text(exc) == [
         f"{folder}: error: not an issue folder: issue.toml is missing (pass the issue folder with "
-        "--into, e.g. --into issues/2024-05) [collect-not-issue]"]
+        "--into, e.g. --into issues/2024-05) [collect-not-issue]"
+    ]
     assert list(folder.iterdir()) == []
 
 
@@ -626,7 +766,8 @@ def test_nothing_written_when_one_of_two_sources_is_bad(issue: Path) -> None:
         collect_into([str(FIXTURES / "seed.txt"), str(bad)], issue)
     assert error_text(exc) == [
         f"{bad}: error: source is empty (save the article text or the web page into it) "
-        "[collect-empty]"]
+        "[collect-empty]"
+    ]
     assert snapshot(issue) == before
     assert not (issue / "articles").exists()
 
@@ -637,7 +778,10 @@ def test_all_findings_reported_together(tmp_path: Path) -> None:
     with pytest.raises(EditionError) as exc:
         collect_into([str(bad), str(tmp_path / "missing.txt")], tmp_path)
     assert [f.code for f in exc.value.findings] == [
-        "collect-not-issue", "collect-binary", "collect-missing"]
+        "collect-not-issue",
+        "collect-binary",
+        "collect-missing",
+    ]
 
 
 def test_same_article_twice_in_one_run(issue: Path) -> None:
@@ -646,10 +790,12 @@ def test_same_article_twice_in_one_run(issue: Path) -> None:
         collect_into([seed, seed], issue)
     assert error_text(exc) == [
         f"{seed}: error: two sources give the same article '{SEED_SLUG}' (also from {seed}) "
-        "(collect them one at a time) [collect-duplicate]"]
+        "(collect them one at a time) [collect-duplicate]"
+    ]
 
 
 # --------------------------------------------------------------------------- writing
+
 
 def test_collect_into_writes_article_and_appends_slug(issue: Path) -> None:
     articles = collect_into([str(FIXTURES / "seed.txt"), str(FIXTURES / "full_page.html")], issue)
@@ -659,24 +805,28 @@ def test_collect_into_writes_article_and_appends_slug(issue: Path) -> None:
     toml = (issue / "issue.toml").read_text(encoding="utf-8")
     assert toml == ISSUE_TOML.replace(
         'articles = ["drone-lokal"]',
-        f'articles = ["drone-lokal", "{SEED_SLUG}", "drone-buatan-dalam-negeri-lolos-uji"]')
-    assert sorted(p.name for p in issue.rglob("*")) == sorted([
-        "issue.toml", "articles", f"{SEED_SLUG}.md", "drone-buatan-dalam-negeri-lolos-uji.md"])
+        f'articles = ["drone-lokal", "{SEED_SLUG}", "drone-buatan-dalam-negeri-lolos-uji"]',
+    )
+    assert sorted(p.name for p in issue.rglob("*")) == sorted(
+        ["issue.toml", "articles", f"{SEED_SLUG}.md", "drone-buatan-dalam-negeri-lolos-uji.md"]
+    )
 
 
 def test_collect_into_named_rubric_keeps_multiline_array_and_comments(issue: Path) -> None:
     collect_into([str(FIXTURES / "seed.txt")], issue, rubric="Laporan Utama")
     toml = (issue / "issue.toml").read_text(encoding="utf-8")
     assert toml == ISSUE_TOML.replace(
-        '    "kapal-selam-doktrin",\n',
-        f'    "kapal-selam-doktrin",\n    "{SEED_SLUG}",\n')
+        '    "kapal-selam-doktrin",\n', f'    "kapal-selam-doktrin",\n    "{SEED_SLUG}",\n'
+    )
 
 
 def test_collect_into_creates_missing_rubric_after_the_others(issue: Path) -> None:
     collect_into([str(FIXTURES / "antara_style.txt")], issue, rubric="Ekonomi Pertahanan")
     toml = (issue / "issue.toml").read_text(encoding="utf-8")
-    new = ('[[rubrics]]\nname = "Ekonomi Pertahanan"\n'
-           'articles = ["pemerintah-tambah-anggaran-pemeliharaan-alutsista-tahun"]\n\n')
+    new = (
+        '[[rubrics]]\nname = "Ekonomi Pertahanan"\n'
+        'articles = ["pemerintah-tambah-anggaran-pemeliharaan-alutsista-tahun"]\n\n'
+    )
     assert toml == ISSUE_TOML.replace("[imprint]\n", new + "[imprint]\n")
 
 
@@ -697,7 +847,8 @@ def test_existing_article_needs_force(issue: Path) -> None:
         collect_into([str(FIXTURES / "seed.txt")], issue)
     assert error_text(exc) == [
         f"{target}: error: article '{SEED_SLUG}' already exists (use --force to overwrite it) "
-        "[collect-exists]"]
+        "[collect-exists]"
+    ]
     assert snapshot(issue) == before
 
     collect_into([str(FIXTURES / "seed.txt")], issue, force=True)

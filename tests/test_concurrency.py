@@ -17,8 +17,8 @@ import pikepdf
 import pytest
 from conftest import invoke
 
-from edition.images import _read_cached
-from edition.lock import lock_path, output_lock
+from edition.photos.cache import _read_cached
+from edition.store.lock import lock_path, output_lock
 
 pytestmark = pytest.mark.slow
 
@@ -40,9 +40,13 @@ main(sys.argv[1:], prog_name="edition")
 
 def edition(*args: object, code: str = RUN) -> subprocess.Popen[str]:
     """`edition ARGS` in a process (and process group) of its own."""
-    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def reap(proc: subprocess.Popen[str]) -> None:
@@ -109,8 +113,11 @@ def test_concurrent_builds_do_not_corrupt_each_other_or_the_cache(make_issue, tm
     other = tmp_path / "other"
     shutil.copytree(root, other)  # a second issue with the same photos: the same cache files
     out = tmp_path / "dist"
-    procs = [edition("build", root, "--out", out), edition("build", root, "--out", out),
-             edition("build", other, "--out", out)]
+    procs = [
+        edition("build", root, "--out", out),
+        edition("build", root, "--out", out),
+        edition("build", other, "--out", out),
+    ]
     results = [finish(p) for p in procs]
     pages = [reported_pages(stdout) for stdout, _ in results]
     assert pages[0] == pages[1] == pages[2] and pages[0] % 4 == 0
@@ -156,7 +163,8 @@ def test_build_killed_while_rendering_leaves_the_previous_pdf(make_issue, tmp_pa
     target = out / "minimal" / "minimal-print.pdf"
     before = target.read_bytes()
     (root / "articles" / "gudang-baru.md").write_text(
-        (root / "articles" / "gudang-baru.md").read_text() + "\nParagraf baru.\n")
+        (root / "articles" / "gudang-baru.md").read_text() + "\nParagraf baru.\n"
+    )
     proc = edition("build", root, "--out", out)
     wait_for(proc, "Laying out")
     proc.send_signal(signal.SIGKILL)  # the build itself, not its workers
@@ -167,8 +175,9 @@ def test_build_killed_while_rendering_leaves_the_previous_pdf(make_issue, tmp_pa
     cache_is_sane(out)
 
 
-def test_write_failure_is_one_line_and_keeps_the_previous_pdf(make_issue, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch):
+def test_write_failure_is_one_line_and_keeps_the_previous_pdf(
+    make_issue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     root = make_issue()
     out = tmp_path / "dist"
     target = out / "minimal" / "minimal-print.pdf"
@@ -185,7 +194,8 @@ def test_write_failure_is_one_line_and_keeps_the_previous_pdf(make_issue, tmp_pa
     result = invoke(["build", root, "--out", out], exit_code=2)
     assert [ln for ln in result.output.splitlines() if ": error: " in ln] == [
         f"{target}: error: cannot write the file: No space left on device (free some disk "
-        "space or check the folder's permissions, or choose another --out) [output.write]"]
+        "space or check the folder's permissions, or choose another --out) [output.write]"
+    ]
     assert "Traceback" not in result.output and "internal error" not in result.output
     assert target.read_bytes() == b"%PDF-1.7 the previous edition"
     no_temporaries(out)

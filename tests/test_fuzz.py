@@ -22,26 +22,91 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edition.errors import EditionError
-from edition.layout import load_layout
-from edition.load import load_issue
-from edition.model import Issue
-from edition.plan import plan_issue
+from edition.issue.load import load_issue
+from edition.issue.model import Issue
+from edition.layout.load import load_layout
+from edition.plan.plan import plan_issue
 from edition.profiles import PROFILES
-from edition.render import render_html
+from edition.render.html import render_html
 
-FUZZ = settings(max_examples=int(os.environ.get("EDITION_FUZZ_EXAMPLES", "60")),
-                deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("EDITION_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 ARTICLE = "articles/gudang-baru.md"
 # Pieces that mean something to TOML, YAML, Markdown or HTML, and characters that trip decoders.
-SYNTAX = ["[", "]", "[[", "]]", "=", '"', "'", '"""', "{", "}", ",", ".", ":", "#", "-", "---",
-          "\n", " ", "\t", "\r", "\x00", "\ufeff", "\u2028", "ä", "\\", "\\u0000", "*", "_",
-          "!", "(", ")", "<", ">", "&", "|", "`", "```", "![x](", "](", "[r]: ", "<script>",
-          "<img src=x onerror=alert(1)>", "javascript:", "file:///etc/passwd", "../", "&amp;",
-          "&#0;", "1.", "> ", "    ", "~~~", "*/", "%", "%00", "@", "?", "\U0001f600", "🇮🇩",
-          "0", "1e999", "-1", "true", "null", "2024-13-45", "&a", "*a", "!!python/object "]
+SYNTAX = [
+    "[",
+    "]",
+    "[[",
+    "]]",
+    "=",
+    '"',
+    "'",
+    '"""',
+    "{",
+    "}",
+    ",",
+    ".",
+    ":",
+    "#",
+    "-",
+    "---",
+    "\n",
+    " ",
+    "\t",
+    "\r",
+    "\x00",
+    "\ufeff",
+    "\u2028",
+    "ä",
+    "\\",
+    "\\u0000",
+    "*",
+    "_",
+    "!",
+    "(",
+    ")",
+    "<",
+    ">",
+    "&",
+    "|",
+    "`",
+    "```",
+    "![x](",
+    "](",
+    "[r]: ",
+    "<script>",
+    "<img src=x onerror=alert(1)>",
+    "javascript:",
+    "file:///etc/passwd",
+    "../",
+    "&amp;",
+    "&#0;",
+    "1.",
+    "> ",
+    "    ",
+    "~~~",
+    "*/",
+    "%",
+    "%00",
+    "@",
+    "?",
+    "\U0001f600",
+    "🇮🇩",
+    "0",
+    "1e999",
+    "-1",
+    "true",
+    "null",
+    "2024-13-45",
+    "&a",
+    "*a",
+    "!!python/object ",
+]
 piece = st.one_of(st.sampled_from(SYNTAX), st.text(max_size=6))
 
 
@@ -54,7 +119,7 @@ def mutated(draw: st.DrawFn, original: str) -> str:
         cut = draw(st.integers(0, 12))
         op = draw(st.sampled_from(["insert", "delete", "replace"]))
         new = draw(piece) if op != "delete" else ""
-        text = text[:at] + new + text[at + (cut if op != "insert" else 0):]
+        text = text[:at] + new + text[at + (cut if op != "insert" else 0) :]
     return text
 
 
@@ -133,19 +198,27 @@ def test_issue_toml_text(root: Path, text: str):
 
 
 @FUZZ
-@given(st.one_of(st.binary(max_size=200),
-                 mutated(TOML).map(lambda t: t.encode("utf-8", "surrogatepass"))
-                 .flatmap(lambda b: st.integers(0, len(b)).map(
-                     lambda i: b[:i] + b"\xff\xfe\xc3" + b[i:]))))
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        mutated(TOML)
+        .map(lambda t: t.encode("utf-8", "surrogatepass"))
+        .flatmap(lambda b: st.integers(0, len(b)).map(lambda i: b[:i] + b"\xff\xfe\xc3" + b[i:])),
+    )
+)
 def test_issue_toml_bytes(root: Path, data: bytes):
     with written(root / "issue.toml", data):
         load_or_findings(root)
 
 
 @FUZZ
-@given(st.one_of(mutated(HEAD).map(lambda h: f"{h}\n---\n{BODY}"),
-                 mutated(ARTICLE_TEXT[:400]),
-                 st.text(max_size=200)))
+@given(
+    st.one_of(
+        mutated(HEAD).map(lambda h: f"{h}\n---\n{BODY}"),
+        mutated(ARTICLE_TEXT[:400]),
+        st.text(max_size=200),
+    )
+)
 def test_front_matter(root: Path, text: str):
     with written(root / ARTICLE, text):
         issue = load_or_findings(root)
@@ -155,16 +228,48 @@ def test_front_matter(root: Path, text: str):
 
 
 # Values an editor could put anywhere: paths that leave the folder or cannot exist, wrong types.
-ODD = ["", ".", "..", "../issue.toml", "/etc/passwd", "photos", "photos/", "a\x00b", "x" * 300,
-       "photos/" + "y" * 300 + ".jpg", "a\nb", "photos/lead-a.jpg", "file:///etc/passwd",
-       "http://example.com/x.jpg", "~/x.jpg", "C:\\x.jpg", "photos/../photos/lead-a.jpg",
-       "issue.toml", "articles/gudang-baru.md", "patroli-utara", "Patroli di Perairan Utara",
-       "classic", "../classic", "id", "xx", "id-ID", "full", "back-cover", "\u2028", "\ud800"]
+ODD = [
+    "",
+    ".",
+    "..",
+    "../issue.toml",
+    "/etc/passwd",
+    "photos",
+    "photos/",
+    "a\x00b",
+    "x" * 300,
+    "photos/" + "y" * 300 + ".jpg",
+    "a\nb",
+    "photos/lead-a.jpg",
+    "file:///etc/passwd",
+    "http://example.com/x.jpg",
+    "~/x.jpg",
+    "C:\\x.jpg",
+    "photos/../photos/lead-a.jpg",
+    "issue.toml",
+    "articles/gudang-baru.md",
+    "patroli-utara",
+    "Patroli di Perairan Utara",
+    "classic",
+    "../classic",
+    "id",
+    "xx",
+    "id-ID",
+    "full",
+    "back-cover",
+    "\u2028",
+    "\ud800",
+]
 odd = st.one_of(st.sampled_from(ODD), st.text(max_size=12))
-value = st.one_of(odd, st.integers(-(2 ** 70), 2 ** 70), st.booleans(), st.dates(),
-                  st.floats(allow_nan=False, allow_infinity=False), st.lists(odd, max_size=3),
-                  st.dictionaries(st.sampled_from(["title", "photo", "x", "body"]), odd,
-                                  max_size=2))
+value = st.one_of(
+    odd,
+    st.integers(-(2**70), 2**70),
+    st.booleans(),
+    st.dates(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(odd, max_size=3),
+    st.dictionaries(st.sampled_from(["title", "photo", "x", "body"]), odd, max_size=2),
+)
 
 
 def leaves(data: object, path: tuple = ()) -> list[tuple]:
@@ -227,18 +332,25 @@ def test_front_matter_values(root: Path, data: dict):
             render(issue)
 
 
-markdown = st.lists(st.one_of(st.sampled_from(SYNTAX), st.text(max_size=12)), max_size=40) \
-    .map("".join)
+markdown = st.lists(st.one_of(st.sampled_from(SYNTAX), st.text(max_size=12)), max_size=40).map(
+    "".join
+)
 fields = st.text(max_size=40)
 
 
 @FUZZ
 @given(st.one_of(mutated(BODY[:600]), markdown), fields, fields, fields, fields)
-def test_markdown_and_fields_through_the_html_stage(root: Path, body: str, title: str,
-                                                    dek: str, caption: str, sidebar: str):
-    meta = {"title": title or "x", "dek": dek, "lead_photo": "photos/lead-b.jpg",
-            "lead_caption": caption, "pullquote": dek, "sidebar": {"title": title,
-                                                                   "body": sidebar}}
+def test_markdown_and_fields_through_the_html_stage(
+    root: Path, body: str, title: str, dek: str, caption: str, sidebar: str
+):
+    meta = {
+        "title": title or "x",
+        "dek": dek,
+        "lead_photo": "photos/lead-b.jpg",
+        "lead_caption": caption,
+        "pullquote": dek,
+        "sidebar": {"title": title, "body": sidebar},
+    }
     head = yaml.safe_dump(meta, allow_unicode=True)
     with written(root / ARTICLE, f"---\n{head}---\n{body}\n"):
         issue = load_or_findings(root)

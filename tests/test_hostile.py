@@ -17,7 +17,7 @@ import pytest
 from conftest import invoke
 from PIL import Image
 
-from edition.layout import share_dir
+from edition.share import share_dir
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +48,9 @@ def secrets(tmp_path: Path) -> Path:
     folder = tmp_path / "secret"
     folder.mkdir()
     (folder / "canary.txt").write_text(f"{MARK}-TXT\n")
-    (folder / "canary.css").write_text(f'body::after {{ content: "{MARK}-CSS"; }}\n'
-                                       f'.hostile {{ background: url("canary.png"); }}\n')
+    (folder / "canary.css").write_text(
+        f'body::after {{ content: "{MARK}-CSS"; }}\n.hostile {{ background: url("canary.png"); }}\n'
+    )
     Image.new("RGB", CANARY_PNG, (1, 254, 3)).save(folder / "canary.png")
     return folder
 
@@ -100,11 +101,19 @@ def override_template(root: Path, secret: Path, data_url: str) -> list[str]:
     # Symlinks inside the issue that lead out of it.
     (root / "photos" / "escape.png").symlink_to(secret / "canary.png")
     (root / "photos" / "escape.css").symlink_to(secret / "canary.css")
-    return [f"{s}/canary.css", "https://example.com/hostile.css",
-            (root / "photos" / "escape.css").as_uri(), f"{s}/canary.txt", "file:///etc/passwd",
-            "http://127.0.0.1:9/x.css", f"{s}/canary.png",
-            (root / "photos" / "escape.png").as_uri(), "http://127.0.0.1:9/x.png",
-            "https://example.com/x.png", data_url[:117] + "..."]
+    return [
+        f"{s}/canary.css",
+        "https://example.com/hostile.css",
+        (root / "photos" / "escape.css").as_uri(),
+        f"{s}/canary.txt",
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.css",
+        f"{s}/canary.png",
+        (root / "photos" / "escape.png").as_uri(),
+        "http://127.0.0.1:9/x.png",
+        "https://example.com/x.png",
+        data_url[:117] + "...",
+    ]
 
 
 ARTICLE_EXTRA = """
@@ -127,14 +136,20 @@ ARTICLE_EXTRA = """
 def hostile_article(root: Path, secret: Path) -> None:
     art = root / "articles" / "gudang-baru.md"
     text = art.read_text()
-    text = text.replace('title: "Gudang Bahan Bakar Baru di Pelabuhan Kecil"',
-                        'title: "Gudang <b>Tebal</b> & <script>alert(2)</script>"')
-    text = text.replace('dek: "Dana hibah mengubah wajah pelabuhan di ujung pulau."',
-                        'dek: "Dek <img src=x onerror=alert(3)> [j](javascript:alert(3))"')
-    text = text.replace('lead_caption: "Pelabuhan kecil saat hari mulai gelap."',
-                        'lead_caption: "<iframe src=\'file:///etc/passwd\'></iframe> Keterangan"\n'
-                        'sidebar:\n  title: "<script>alert(4)</script>"\n'
-                        f'  body: "![x]({secret.as_uri()}/canary.png) <style>x</style>"')
+    text = text.replace(
+        'title: "Gudang Bahan Bakar Baru di Pelabuhan Kecil"',
+        'title: "Gudang <b>Tebal</b> & <script>alert(2)</script>"',
+    )
+    text = text.replace(
+        'dek: "Dana hibah mengubah wajah pelabuhan di ujung pulau."',
+        'dek: "Dek <img src=x onerror=alert(3)> [j](javascript:alert(3))"',
+    )
+    text = text.replace(
+        'lead_caption: "Pelabuhan kecil saat hari mulai gelap."',
+        "lead_caption: \"<iframe src='file:///etc/passwd'></iframe> Keterangan\"\n"
+        'sidebar:\n  title: "<script>alert(4)</script>"\n'
+        f'  body: "![x]({secret.as_uri()}/canary.png) <style>x</style>"',
+    )
     art.write_text(text + ARTICLE_EXTRA.format(s=secret.as_uri()))
 
 
@@ -169,15 +184,19 @@ def all_stream_bytes(pdf: pikepdf.Pdf) -> bytes:
     return b"\n".join(out)
 
 
-def test_hostile_template_and_article_reach_nothing(make_issue, tmp_path: Path, secrets: Path,
-                                                     no_network: list[object],
-                                                     monkeypatch: pytest.MonkeyPatch):
+def test_hostile_template_and_article_reach_nothing(
+    make_issue,
+    tmp_path: Path,
+    secrets: Path,
+    no_network: list[object],
+    monkeypatch: pytest.MonkeyPatch,
+):
     # The fixture's photos are too small for print, which preflight rightly reports; here
     # only the refusals may make the build fail under --strict.
-    import edition.build
+    import edition.commands.build
 
-    monkeypatch.setattr(edition.build, "check_sources", lambda *a, **k: [])
-    monkeypatch.setattr(edition.build, "check_pdf", lambda *a, **k: [])
+    monkeypatch.setattr(edition.commands.build, "check_sources", lambda *a, **k: [])
+    monkeypatch.setattr(edition.commands.build, "check_pdf", lambda *a, **k: [])
     root = make_issue()
     refused = override_template(root, secrets, big_data_url())
     hostile_article(root, secrets)
@@ -188,10 +207,15 @@ def test_hostile_template_and_article_reach_nothing(make_issue, tmp_path: Path, 
     # Nothing went to the network, and every refusal is a warning that names the URL.
     assert no_network == []
     for url in refused:
-        assert f"warning: refused to load '{url}' (only files inside the issue, the layout " \
-               f"and assets/ can be used) [safety.fetch]" in output, url
-    findings = [ln for ln in output.splitlines() if ": warning: " in ln or ": error: " in ln
-                or ln.startswith(("warning: ", "error: "))]
+        assert (
+            f"warning: refused to load '{url}' (only files inside the issue, the layout "
+            f"and assets/ can be used) [safety.fetch]" in output
+        ), url
+    findings = [
+        ln
+        for ln in output.splitlines()
+        if ": warning: " in ln or ": error: " in ln or ln.startswith(("warning: ", "error: "))
+    ]
     assert findings and all("refused to load" in ln for ln in findings), findings
     assert "Traceback" not in output
 
@@ -210,8 +234,12 @@ def test_hostile_template_and_article_reach_nothing(make_issue, tmp_path: Path, 
             if obj.get("/Subtype") == "/Image":
                 sizes.append((int(obj.Width), int(obj.Height)))
     assert CANARY_PNG not in sizes and BIG_PNG not in sizes
-    uris = [str(annot.A.URI) for page in pdf.pages for annot in page.get("/Annots", [])
-            if "/A" in annot and "/URI" in annot.A]
+    uris = [
+        str(annot.A.URI)
+        for page in pdf.pages
+        for annot in page.get("/Annots", [])
+        if "/A" in annot and "/URI" in annot.A
+    ]
     assert "https://example.com/baik" in uris
     assert all(u.startswith(("https:", "http:", "mailto:")) for u in uris), uris
     text = " ".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(path))
@@ -235,14 +263,24 @@ def test_hostile_template_and_article_reach_nothing(make_issue, tmp_path: Path, 
     assert "<b>Tebal" not in html
 
 
-@pytest.mark.parametrize("target", [
-    "file://{secret}/canary.png", "file:///etc/passwd", "../../secret/canary.png",
-    "../secret/canary.png", "{secret}/canary.png", "photos/escape.png",
-    "http://127.0.0.1:9/x.png", "https://example.com/x.png", "<../secret/canary.png>",
-    "data:image/png;base64,iVBORw0KGgo=",
-])
-def test_markdown_image_outside_the_issue_is_an_error(make_issue, tmp_path: Path, secrets: Path,
-                                                     no_network: list[object], target: str):
+@pytest.mark.parametrize(
+    "target",
+    [
+        "file://{secret}/canary.png",
+        "file:///etc/passwd",
+        "../../secret/canary.png",
+        "../secret/canary.png",
+        "{secret}/canary.png",
+        "photos/escape.png",
+        "http://127.0.0.1:9/x.png",
+        "https://example.com/x.png",
+        "<../secret/canary.png>",
+        "data:image/png;base64,iVBORw0KGgo=",
+    ],
+)
+def test_markdown_image_outside_the_issue_is_an_error(
+    make_issue, tmp_path: Path, secrets: Path, no_network: list[object], target: str
+):
     root = make_issue()
     (root / "photos" / "escape.png").symlink_to(secrets / "canary.png")
     target = target.format(secret=secrets)
@@ -254,25 +292,30 @@ def test_markdown_image_outside_the_issue_is_an_error(make_issue, tmp_path: Path
     shown = target.strip("<>")
     assert [ln for ln in result.output.splitlines() if ": error: " in ln] == [
         f"{art}:{line}: error: photo '{shown}' is outside the issue folder (use a path relative "
-        "to the issue folder, without '..') [path.outside]"]
+        "to the issue folder, without '..') [path.outside]"
+    ]
     assert not (tmp_path / "dist").exists() and no_network == []
 
 
-def test_reference_style_image_outside_the_issue_is_an_error(make_issue, tmp_path: Path,
-                                                             secrets: Path):
+def test_reference_style_image_outside_the_issue_is_an_error(
+    make_issue, tmp_path: Path, secrets: Path
+):
     """`![x][r]` with `[r]: /elsewhere` once slipped past a line-by-line check into the PDF."""
     root = make_issue()
     art = root / "articles" / "gudang-baru.md"
     lines = art.read_text().splitlines()
     art.write_text("\n".join(lines) + f"\n\n![Foto][r]\n\n[r]: {secrets}/canary.png\n")
     result = invoke(["build", root, "--out", tmp_path / "dist"], exit_code=2)
-    assert f"{art}:{len(lines) + 2}: error: photo '{secrets}/canary.png' is outside the issue " \
-           "folder" in result.output
+    assert (
+        f"{art}:{len(lines) + 2}: error: photo '{secrets}/canary.png' is outside the issue "
+        "folder" in result.output
+    )
     assert not (tmp_path / "dist").exists()
 
 
-def test_symlinked_photo_and_article_leading_out_are_errors(make_issue, tmp_path: Path,
-                                                            secrets: Path):
+def test_symlinked_photo_and_article_leading_out_are_errors(
+    make_issue, tmp_path: Path, secrets: Path
+):
     root = make_issue()
     lead = root / "photos" / "lead-b.jpg"
     lead.unlink()
@@ -288,5 +331,6 @@ def test_symlinked_photo_and_article_leading_out_are_errors(make_issue, tmp_path
         "the issue folder (use a path relative to the issue folder, without '..') "
         "[path.outside]",
         f"{toml}:20: error: article 'latihan-gabungan' is outside the articles folder (use a "
-        "file in articles/, not a link to one elsewhere or a slug with '..') [path.outside]"]
+        "file in articles/, not a link to one elsewhere or a slug with '..') [path.outside]",
+    ]
     assert os.path.islink(lead)

@@ -16,7 +16,9 @@ from conftest import invoke
 from PIL import Image, ImageCms
 
 from edition.errors import EditionError
-from edition.images import ImageRequest, prepare_images, probe_image, source_size
+from edition.issue.images import probe_image
+from edition.photos.prepare import prepare_images
+from edition.plan.model import ImageRequest
 
 RED, BLUE = (220, 20, 30), (20, 40, 220)
 
@@ -36,8 +38,11 @@ def save_rotated(path: Path, orientation: int, size: tuple[int, int] = (600, 400
 
     Orientation 6 means "turn 90° clockwise to view", 8 "turn 90° anticlockwise", 3 "turn 180°".
     """
-    turn = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
-            8: Image.Transpose.ROTATE_270}[orientation]
+    turn = {
+        3: Image.Transpose.ROTATE_180,
+        6: Image.Transpose.ROTATE_90,
+        8: Image.Transpose.ROTATE_270,
+    }[orientation]
     exif = Image.Exif()
     exif[0x0112] = orientation
     red_over_blue(size).transpose(turn).save(path, "JPEG", quality=95, exif=exif.tobytes())
@@ -51,9 +56,12 @@ def chunk(kind: bytes, body: bytes) -> bytes:
 def png_header_only(path: Path, width: int, height: int) -> None:
     """A tiny PNG that claims to be width x height pixels: what a decompression bomb looks like."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-                     + chunk(b"IDAT", zlib.compress(b"\0" * (width + 1) * 4))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * (width + 1) * 4))
+        + chunk(b"IEND", b"")
+    )
 
 
 def png_rgb16(path: Path, size: tuple[int, int], colour16: tuple[int, int, int]) -> None:
@@ -62,8 +70,12 @@ def png_rgb16(path: Path, size: tuple[int, int], colour16: tuple[int, int, int])
     w, h = size
     row = b"\0" + struct.pack(">HHH", *colour16) * w
     ihdr = struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-                     + chunk(b"IDAT", zlib.compress(row * h)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(row * h))
+        + chunk(b"IEND", b"")
+    )
 
 
 def noisy_jpeg(path: Path, size: tuple[int, int] = (600, 400)) -> None:
@@ -118,7 +130,7 @@ def near(pixel: tuple[int, ...], colour: tuple[int, ...], tolerance: int = 40) -
 def test_exif_rotated_photo_comes_out_upright(tmp_path: Path, orientation: int):
     src = tmp_path / f"rotated-{orientation}.jpg"
     save_rotated(src, orientation)
-    assert source_size(src) == (600, 400)  # what the planner and preflight see
+    assert probe_image(src) == (600, 400)  # what the planner and preflight see
     img = prepare(src, tmp_path)
     w, h = img.size
     assert w > h, f"came out {w} x {h}: the EXIF orientation was not applied"
@@ -134,26 +146,42 @@ def lab_red(path: Path) -> None:
 
 GOOD: dict[str, tuple[Callable[[Path], None], list[tuple[tuple[int, int], tuple[int, ...]]]]] = {
     # name: (how to make it, [(where in a 0-100 % grid, expected RGB)])
-    "cmyk.jpg": (lambda p: Image.new("CMYK", (600, 400), (0, 255, 255, 0)).save(p, quality=95),
-                 [((50, 50), (237, 28, 36))]),
-    "cmyk.tif": (lambda p: Image.new("CMYK", (600, 400), (255, 200, 0, 0)).save(p),
-                 [((50, 50), (0, 55, 255))]),
-    "grey16.png": (lambda p: Image.new("I;16", (600, 400), 40000).save(p),
-                   [((50, 50), (156, 156, 156))]),
-    "grey16.tif": (lambda p: Image.new("I;16", (600, 400), 10000).save(p),
-                   [((50, 50), (39, 39, 39))]),
-    "rgb16.png": (lambda p: png_rgb16(p, (600, 400), (56000, 5000, 8000)),
-                  [((50, 50), (218, 19, 31))]),
+    "cmyk.jpg": (
+        lambda p: Image.new("CMYK", (600, 400), (0, 255, 255, 0)).save(p, quality=95),
+        [((50, 50), (237, 28, 36))],
+    ),
+    "cmyk.tif": (
+        lambda p: Image.new("CMYK", (600, 400), (255, 200, 0, 0)).save(p),
+        [((50, 50), (0, 55, 255))],
+    ),
+    "grey16.png": (
+        lambda p: Image.new("I;16", (600, 400), 40000).save(p),
+        [((50, 50), (156, 156, 156))],
+    ),
+    "grey16.tif": (
+        lambda p: Image.new("I;16", (600, 400), 10000).save(p),
+        [((50, 50), (39, 39, 39))],
+    ),
+    "rgb16.png": (
+        lambda p: png_rgb16(p, (600, 400), (56000, 5000, 8000)),
+        [((50, 50), (218, 19, 31))],
+    ),
     "grey.jpg": (lambda p: Image.new("L", (600, 400), 128).save(p), [((50, 50), (128,) * 3)]),
     "bilevel.png": (lambda p: Image.new("1", (600, 400), 1).save(p), [((50, 50), (255,) * 3)]),
     "palette.png": (palette_with_transparency, [((10, 50), (255, 255, 255)), ((90, 50), RED)]),
-    "rgba-with-icc.png": (half_transparent("RGBA", (*RED, 255), icc_profile=SRGB_ICC),
-                          [((10, 50), (255, 255, 255)), ((90, 50), RED)]),
-    "grey-alpha.png": (half_transparent("LA", (60, 255)),
-                       [((10, 50), (255, 255, 255)), ((90, 50), (60, 60, 60))]),
+    "rgba-with-icc.png": (
+        half_transparent("RGBA", (*RED, 255), icc_profile=SRGB_ICC),
+        [((10, 50), (255, 255, 255)), ((90, 50), RED)],
+    ),
+    "grey-alpha.png": (
+        half_transparent("LA", (60, 255)),
+        [((10, 50), (255, 255, 255)), ((90, 50), (60, 60, 60))],
+    ),
     "lab.tif": (lab_red, [((50, 50), RED)]),
-    "photo.webp": (lambda p: red_over_blue().save(p, quality=95),
-                   [((50, 10), RED), ((50, 90), BLUE)]),
+    "photo.webp": (
+        lambda p: red_over_blue().save(p, quality=95),
+        [((50, 10), RED), ((50, 90), BLUE)],
+    ),
 }
 
 
@@ -180,26 +208,49 @@ def eps_named_jpg(path: Path) -> None:
 
 BAD: dict[str, tuple[Callable[[Path], None], str, bool]] = {
     # name: (how to make it, the whole finding after "path: ", seen by the header check?)
-    "truncated.jpg": (truncated_jpeg, "error: image file is cut short (truncated) (copy it "
-                      "again from the original) [image.truncated]", False),
-    "text.png": (lambda p: p.write_text("this is not a picture\n"),
-                 "error: not a JPEG, PNG, TIFF or WebP image (export it again as JPEG or PNG) "
-                 "[image.format]", True),
-    "empty.jpg": (lambda p: p.write_bytes(b""), "error: image file is empty (copy it again "
-                  "from the original) [image.empty]", True),
-    "bomb-over-our-cap.png": (lambda p: png_header_only(p, 13_000, 13_000),
-                              "error: image is too large to decode safely (over 150 "
-                              "megapixels) (scale it down before adding it to the issue) "
-                              "[image.too-large]", True),
-    "bomb-over-pillows-limit.png": (lambda p: png_header_only(p, 20_000, 20_000),
-                                    "error: image is too large to decode safely (over 150 "
-                                    "megapixels) (scale it down before adding it to the "
-                                    "issue) [image.too-large]", True),
-    "float.tif": (lambda p: Image.new("F", (60, 40), 0.5).save(p),
-                  "error: image has a colour mode edition cannot print (F) (save it as 8-bit "
-                  "RGB, CMYK or greyscale) [image.mode]", True),
-    "postscript.jpg": (eps_named_jpg, "error: not a JPEG, PNG, TIFF or WebP image (export it "
-                       "again as JPEG or PNG) [image.format]", True),
+    "truncated.jpg": (
+        truncated_jpeg,
+        "error: image file is cut short (truncated) (copy it "
+        "again from the original) [image.truncated]",
+        False,
+    ),
+    "text.png": (
+        lambda p: p.write_text("this is not a picture\n"),
+        "error: not a JPEG, PNG, TIFF or WebP image (export it again as JPEG or PNG) "
+        "[image.format]",
+        True,
+    ),
+    "empty.jpg": (
+        lambda p: p.write_bytes(b""),
+        "error: image file is empty (copy it again from the original) [image.empty]",
+        True,
+    ),
+    "bomb-over-our-cap.png": (
+        lambda p: png_header_only(p, 13_000, 13_000),
+        "error: image is too large to decode safely (over 150 "
+        "megapixels) (scale it down before adding it to the issue) "
+        "[image.too-large]",
+        True,
+    ),
+    "bomb-over-pillows-limit.png": (
+        lambda p: png_header_only(p, 20_000, 20_000),
+        "error: image is too large to decode safely (over 150 "
+        "megapixels) (scale it down before adding it to the "
+        "issue) [image.too-large]",
+        True,
+    ),
+    "float.tif": (
+        lambda p: Image.new("F", (60, 40), 0.5).save(p),
+        "error: image has a colour mode edition cannot print (F) (save it as 8-bit "
+        "RGB, CMYK or greyscale) [image.mode]",
+        True,
+    ),
+    "postscript.jpg": (
+        eps_named_jpg,
+        "error: not a JPEG, PNG, TIFF or WebP image (export it "
+        "again as JPEG or PNG) [image.format]",
+        True,
+    ),
 }
 
 
@@ -273,8 +324,9 @@ def test_bad_photo_stops_the_build_and_keeps_the_previous_pdf(make_issue, tmp_pa
         assert problems == [f"{photo}: {expected}"], (name, result.output)
         assert "Traceback" not in result.output and "internal error" not in result.output
         assert pdf.read_bytes() == before, name
-        assert sorted(p.name for p in pdf.parent.iterdir() if not p.name.startswith(".")) == \
-            files, name
+        assert (
+            sorted(p.name for p in pdf.parent.iterdir() if not p.name.startswith(".")) == files
+        ), name
         assert not list(out.rglob("*.tmp")), name
 
 
@@ -297,8 +349,18 @@ def test_rotated_and_odd_photos_are_right_in_the_pdf(make_issue, tmp_path: Path)
     for obj in pdf.objects:
         if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image":
             corners = quadrants(pikepdf.PdfImage(obj).as_pil_image())  # CMYK, read back
-            seen.append(["red" if near(c, RED, 60) else "blue" if near(c, BLUE, 70) else
-                         "white" if near(c, (255, 255, 255), 20) else "other" for c in corners])
+            seen.append(
+                [
+                    "red"
+                    if near(c, RED, 60)
+                    else "blue"
+                    if near(c, BLUE, 70)
+                    else "white"
+                    if near(c, (255, 255, 255), 20)
+                    else "other"
+                    for c in corners
+                ]
+            )
     # The two leads and a contents thumbnail (identical images are stored once).
     assert seen.count(["red", "red", "blue", "blue"]) >= 3, seen
     assert ["red", "blue", "red", "blue"] not in seen and ["blue", "red", "blue", "red"] not in seen
@@ -314,20 +376,24 @@ def test_pdf_ad_artwork_is_placed_at_the_slot_resolution_in_cmyk(make_issue, tmp
 
     issue = make_issue()
     ad = issue / "ads" / "vector.pdf"
-    HTML(string='<style>@page { size: 216mm 303mm; margin: 0 } body { margin: 0; '
-                'background: rgb(10 60 140) } h1 { color: white; font: 700 60pt sans-serif; '
-                'margin: 40mm 20mm }</style><h1>IKLAN VEKTOR</h1>').write_pdf(ad)
+    HTML(
+        string="<style>@page { size: 216mm 303mm; margin: 0 } body { margin: 0; "
+        "background: rgb(10 60 140) } h1 { color: white; font: 700 60pt sans-serif; "
+        "margin: 40mm 20mm }</style><h1>IKLAN VEKTOR</h1>"
+    ).write_pdf(ad)
     toml = issue / "issue.toml"
     toml.write_text(toml.read_text().replace('"ads/full.png"', '"ads/vector.pdf"'))
     out = tmp_path / "dist"
     invoke(["build", issue, "--out", out])
     report = json.loads(invoke(["check", issue, "--out", out, "--format", "json"]).output)
-    ad_findings = [f for p in report["profiles"] for f in p["findings"]
-                   if f["object"] == "vector.pdf"]
+    ad_findings = [
+        f for p in report["profiles"] for f in p["findings"] if f["object"] == "vector.pdf"
+    ]
     assert ad_findings == []  # the right shape, and sharp at 300 dpi
     pdf = out / issue.name / f"{issue.name}-print.pdf"
-    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True,
-                             text=True, check=True).stdout.splitlines()[2:]
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
     full_page = [row.split() for row in listing if int(row.split()[3]) >= 2500]
     assert full_page, "the PDF ad is not in the edition at full-page size"
     assert all(row[5] == "cmyk" for row in full_page)

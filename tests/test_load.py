@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from edition.errors import EditionError
-from edition.load import load_issue
+from edition.issue.load import load_issue
 
 
 def errors_of(root: Path) -> list[str]:
@@ -36,16 +36,21 @@ def test_unknown_front_matter_key_names_file_line_and_suggestion(make_issue):
     edit(root / "articles/gudang-baru.md", "author:", "auhtor:")
     assert errors_of(root) == [
         "articles/gudang-baru.md:3: error: unknown key 'auhtor' (did you mean 'author'?) "
-        "[front-matter.unknown-key]"]
+        "[front-matter.unknown-key]"
+    ]
 
 
 def test_missing_title(make_issue):
     root = make_issue()
-    edit(root / "articles/gudang-baru.md", 'title: "Gudang Bahan Bakar Baru di Pelabuhan Kecil"\n',
-         "")
+    edit(
+        root / "articles/gudang-baru.md",
+        'title: "Gudang Bahan Bakar Baru di Pelabuhan Kecil"\n',
+        "",
+    )
     assert errors_of(root) == [
         "articles/gudang-baru.md:1: error: missing key 'title' (add 'title') "
-        "[front-matter.missing-key]"]
+        "[front-matter.missing-key]"
+    ]
 
 
 def test_date_that_is_not_a_date(make_issue):
@@ -53,7 +58,8 @@ def test_date_that_is_not_a_date(make_issue):
     edit(root / "articles/gudang-baru.md", "date: 2024-05-12", "date: 2024-13-45")
     assert errors_of(root) == [
         "articles/gudang-baru.md:4: error: 'date' is not a date: '2024-13-45' "
-        "(write it as YYYY-MM-DD) [front-matter.bad-date]"]
+        "(write it as YYYY-MM-DD) [front-matter.bad-date]"
+    ]
 
 
 def test_issue_date_that_is_not_a_date(make_issue):
@@ -61,7 +67,8 @@ def test_issue_date_that_is_not_a_date(make_issue):
     edit(root / "issue.toml", "date = 2024-05-19", 'date = "19 Mei"')
     assert errors_of(root) == [
         "issue.toml:3: error: 'date' is not a date: '19 Mei' (write it as YYYY-MM-DD) "
-        "[issue.bad-date]"]
+        "[issue.bad-date]"
+    ]
 
 
 def test_missing_photo(make_issue):
@@ -69,24 +76,31 @@ def test_missing_photo(make_issue):
     edit(root / "articles/gudang-baru.md", "photos/lead-b.jpg", "photos/lead-c.jpg")
     assert errors_of(root) == [
         "articles/gudang-baru.md:6: error: lead photo 'photos/lead-c.jpg' does not exist "
-        "(did you mean 'photos/lead-b.jpg'?) [path.missing]"]
+        "(did you mean 'photos/lead-b.jpg'?) [path.missing]"
+    ]
 
 
 def test_missing_article(make_issue):
     root = make_issue()
     edit(root / "issue.toml", 'articles = ["gudang-baru"', 'articles = ["gudang-bar"')
     found = errors_of(root)
-    assert ("issue.toml:20: error: article 'gudang-bar' does not exist "
-            "(did you mean 'gudang-baru'?) [issue.missing-article]") in found
+    assert (
+        "issue.toml:20: error: article 'gudang-bar' does not exist "
+        "(did you mean 'gudang-baru'?) [issue.missing-article]"
+    ) in found
 
 
 def test_article_listed_twice(make_issue):
     root = make_issue()
-    edit(root / "issue.toml", 'articles = ["patroli-utara"]',
-         'articles = ["patroli-utara",\n  "patroli-utara"]')
+    edit(
+        root / "issue.toml",
+        'articles = ["patroli-utara"]',
+        'articles = ["patroli-utara",\n  "patroli-utara"]',
+    )
     assert errors_of(root) == [
         "issue.toml:17: error: article 'patroli-utara' is listed twice (first at line 16) "
-        "(remove one of them) [issue.duplicate-article]"]
+        "(remove one of them) [issue.duplicate-article]"
+    ]
 
 
 def test_unknown_ad_size(make_issue):
@@ -94,14 +108,16 @@ def test_unknown_ad_size(make_issue):
     edit(root / "issue.toml", 'size = "half"', 'size = "third"')
     assert errors_of(root) == [
         "issue.toml:65: error: 'ads.1.size' cannot be 'third' "
-        "(use one of 'full', 'half' or 'quarter') [issue.bad-value]"]
+        "(use one of 'full', 'half' or 'quarter') [issue.bad-value]"
+    ]
 
 
 def test_unknown_issue_key(make_issue):
     root = make_issue()
     edit(root / "issue.toml", "price =", "prize =")
     assert errors_of(root) == [
-        "issue.toml:6: error: unknown key 'prize' (did you mean 'price'?) [issue.unknown-key]"]
+        "issue.toml:6: error: unknown key 'prize' (did you mean 'price'?) [issue.unknown-key]"
+    ]
 
 
 def test_all_problems_reported_at_once(make_issue):
@@ -112,7 +128,10 @@ def test_all_problems_reported_at_once(make_issue):
     found = errors_of(root)
     assert len(found) == 3
     assert {f.split(":")[0] for f in found} == {
-        "articles/gudang-baru.md", "articles/latihan-gabungan.md", "issue.toml"}
+        "articles/gudang-baru.md",
+        "articles/latihan-gabungan.md",
+        "issue.toml",
+    }
 
 
 def test_malformed_toml_names_line(make_issue):
@@ -135,7 +154,8 @@ def test_non_utf8_article(make_issue):
     path.write_bytes(path.read_bytes().replace(b"Gudang", b"Gud\xe4ng", 1))
     assert errors_of(root) == [
         "articles/gudang-baru.md:2: error: article is not UTF-8 text (byte 0xe4) "
-        "(save the file as UTF-8) [file.encoding]"]
+        "(save the file as UTF-8) [file.encoding]"
+    ]
 
 
 def test_photo_outside_issue_refused(make_issue):
@@ -152,7 +172,8 @@ def test_unlisted_article_is_a_warning(make_issue):
     assert [str(w).replace(str(root) + "/", "") for w in issue.warnings] == [
         "articles/lupa.md: warning: article 'lupa' is not listed in any rubric (add its slug to "
         "a [[rubrics]] table in issue.toml, or move the file out of articles/) "
-        "[issue.unlisted-article]"]
+        "[issue.unlisted-article]"
+    ]
 
 
 def test_sample_edition_loads():

@@ -11,8 +11,8 @@ import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from edition.layout import share_dir
-from edition.load import load_issue
+from edition.issue.load import load_issue
+from edition.share import share_dir
 
 MM = 72 / 25.4
 pytestmark = pytest.mark.slow
@@ -38,8 +38,7 @@ def page_texts(pdf: Path) -> list[str]:
     return [" ".join(p.get_textpage().get_text_range().split()) for p in doc]
 
 
-def region_text(pdf: Path, index: int, left: float, bottom: float, right: float,
-                top: float) -> str:
+def region_text(pdf: Path, index: int, left: float, bottom: float, right: float, top: float) -> str:
     page = pdfium.PdfDocument(pdf)[index]
     return page.get_textpage().get_text_bounded(left, bottom, right, top)
 
@@ -63,8 +62,12 @@ def test_trim_and_bleed_boxes_3mm_apart_on_every_page(built):
     for i, page in enumerate(PdfReader(pdf).pages):
         trim, bleed = page.trimbox, page.bleedbox
         assert round(float(trim.width) / MM) == 210 and round(float(trim.height) / MM) == 297, i
-        for a, b in ((trim.left, bleed.left), (bleed.right, trim.right),
-                     (trim.bottom, bleed.bottom), (bleed.top, trim.top)):
+        for a, b in (
+            (trim.left, bleed.left),
+            (bleed.right, trim.right),
+            (trim.bottom, bleed.bottom),
+            (bleed.top, trim.top),
+        ):
             assert abs((float(a) - float(b)) / MM - 3) < 0.05, (i, trim, bleed)
         media = page.mediabox
         assert float(media.left) <= float(bleed.left) and float(media.top) >= float(bleed.top)
@@ -137,7 +140,7 @@ def test_baca_juga_page_numbers_are_real_start_pages(built):
             continue
         start = starts[article.slug]
         # letter-spaced labels come out as "B A C A": compare without spaces
-        compact = [re.sub(r"\s", "", t).upper() for t in texts[start - 1:]]
+        compact = [re.sub(r"\s", "", t).upper() for t in texts[start - 1 :]]
         page = next(t for t in compact if "BACAJUGA" in t)
         box = page.split("BACAJUGA", 1)[1]
         numbers = [int(n) for n in re.findall(r"HLM\.(\d+)", box)][: len(expected)]
@@ -155,8 +158,9 @@ def test_folio_is_the_pdf_page_number(built):
         trim = reader.pages[i].trimbox
         tp = page.get_textpage()
         # the bottom 14 mm of the trimmed page
-        foot = tp.get_text_bounded(float(trim.left), float(trim.bottom), float(trim.right),
-                                   float(trim.bottom) + 14 * MM).split()
+        foot = tp.get_text_bounded(
+            float(trim.left), float(trim.bottom), float(trim.right), float(trim.bottom) + 14 * MM
+        ).split()
         if i == 0:
             assert foot == [] or not any(w.isdigit() for w in foot), "folio on the cover"
         if (foot and foot[0].isdigit()) or (foot and foot[-1].isdigit()):

@@ -11,10 +11,10 @@ import pytest
 from conftest import invoke
 from PIL import Image
 
-from edition.layout import load_layout
-from edition.load import load_issue
-from edition.photometa import photo_text
-from edition.plan import plan_issue
+from edition.issue.load import load_issue
+from edition.issue.photometa import photo_text
+from edition.layout.load import load_layout
+from edition.plan.plan import plan_issue
 
 XMP = (
     '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
@@ -27,8 +27,13 @@ XMP = (
 )
 
 
-def xmp_jpeg(path: Path, caption: str, creator: str, credit: str | None = None,
-             size: tuple[int, int] = (60, 40)) -> Path:
+def xmp_jpeg(
+    path: Path,
+    caption: str,
+    creator: str,
+    credit: str | None = None,
+    size: tuple[int, int] = (60, 40),
+) -> Path:
     attr = f' photoshop:Credit="{credit}"' if credit else ""
     packet = XMP.format(caption=caption, creator=creator, credit_attr=attr)
     Image.new("RGB", size, (30, 90, 160)).save(path, "JPEG", xmp=packet.encode())
@@ -38,16 +43,23 @@ def xmp_jpeg(path: Path, caption: str, creator: str, credit: str | None = None,
 def iptc_jpeg(path: Path, records: dict[int, str], size: tuple[int, int] = (60, 40)) -> Path:
     """A JPEG with an APP13 Photoshop segment holding IPTC IIM records, as cameras and
     agency software write them."""
-    iim = b"".join(b"\x1c\x02" + bytes([tag]) + struct.pack(">H", len(v.encode()))
-                   + v.encode() for tag, v in records.items())
-    resource = (b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(iim))
-                + iim + (b"\x00" if len(iim) % 2 else b""))
+    iim = b"".join(
+        b"\x1c\x02" + bytes([tag]) + struct.pack(">H", len(v.encode())) + v.encode()
+        for tag, v in records.items()
+    )
+    resource = (
+        b"8BIM"
+        + struct.pack(">H", 0x0404)
+        + b"\x00\x00"
+        + struct.pack(">I", len(iim))
+        + iim
+        + (b"\x00" if len(iim) % 2 else b"")
+    )
     app13 = b"Photoshop 3.0\x00" + resource
     buf = io.BytesIO()
     Image.new("RGB", size, (160, 90, 30)).save(buf, "JPEG")
     data = buf.getvalue()
-    path.write_bytes(data[:2] + b"\xff\xed" + struct.pack(">H", len(app13) + 2) + app13
-                     + data[2:])
+    path.write_bytes(data[:2] + b"\xff\xed" + struct.pack(">H", len(app13) + 2) + app13 + data[2:])
     return path
 
 
@@ -63,8 +75,9 @@ def test_xmp_photoshop_credit_wins_over_creator(tmp_path: Path):
 
 
 def test_iptc_caption_credit_and_byline(tmp_path: Path):
-    both = iptc_jpeg(tmp_path / "a.jpg", {120: "Prajurit di pos Entikong", 80: "Dimas",
-                                          110: "Kantor Berita"})
+    both = iptc_jpeg(
+        tmp_path / "a.jpg", {120: "Prajurit di pos Entikong", 80: "Dimas", 110: "Kantor Berita"}
+    )
     assert photo_text(both) == photo_text(both)  # cached, same answer
     assert photo_text(both).caption == "Prajurit di pos Entikong"
     assert photo_text(both).credit == "Kantor Berita"
@@ -77,8 +90,9 @@ def test_no_metadata_and_hostile_xmp_give_nothing(tmp_path: Path):
     Image.new("RGB", (10, 10)).save(plain)
     assert photo_text(plain).caption is None and photo_text(plain).credit is None
     evil = tmp_path / "evil.jpg"
-    packet = ('<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
-              + XMP.format(caption="&b;", creator="x", credit_attr=""))
+    packet = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>' + XMP.format(
+        caption="&b;", creator="x", credit_attr=""
+    )
     Image.new("RGB", (10, 10)).save(evil, "JPEG", xmp=packet.encode())
     assert photo_text(evil).caption is None
     assert photo_text(tmp_path / "missing.jpg").caption is None
@@ -90,19 +104,25 @@ def issue_with_tagged_photo(make_issue) -> Path:
     toml = root / "issue.toml"
     text = toml.read_text()
     # The second Inframe photo loses its caption and credit in the issue...
-    text = text.replace('caption = "Warna hangat senja dalam bingkai tegak."\ncredit = '
-                        '"Fotografer Uji"\n', "")
+    text = text.replace(
+        'caption = "Warna hangat senja dalam bingkai tegak."\ncredit = "Fotografer Uji"\n', ""
+    )
     toml.write_text(text)
     # ... and carries them in its own XMP instead (same size as the fixture's photo).
     with Image.open(root / "photos" / "inframe-2.jpg") as img:
         size = img.size
-    xmp_jpeg(root / "photos" / "inframe-2.jpg", "Senja di dermaga Tanjung Priok",
-             "Laras Wening", size=size)
+    xmp_jpeg(
+        root / "photos" / "inframe-2.jpg",
+        "Senja di dermaga Tanjung Priok",
+        "Laras Wening",
+        size=size,
+    )
     return root
 
 
 def test_plan_takes_caption_from_the_photo_only_when_the_issue_has_none(
-        issue_with_tagged_photo: Path):
+    issue_with_tagged_photo: Path,
+):
     issue = load_issue(issue_with_tagged_photo)
     plan = plan_issue(issue, load_layout(issue.spec.layout, issue.root))
     slots = {s.request.source.name: s for s in plan.slots}
@@ -128,7 +148,8 @@ def test_caption_from_the_photo_is_printed(issue_with_tagged_photo: Path, tmp_pa
     out = tmp_path / "dist"
     invoke(["build", issue_with_tagged_photo, "--out", out, "--profile", "screen"])
     pdf = out / issue_with_tagged_photo.name / f"{issue_with_tagged_photo.name}-screen.pdf"
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Senja di dermaga Tanjung Priok" in " ".join(text.split())
     assert "LARASWENING" in "".join(text.upper().split())  # credits are letter-spaced

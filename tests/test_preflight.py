@@ -24,7 +24,7 @@ from conftest import FIXTURES, REPO, invoke
 from pikepdf import Name
 from PIL import Image
 
-from edition.preflight import check_pdf
+from edition.check.preflight import check_pdf
 from edition.profiles import PROFILES
 
 pytestmark = pytest.mark.slow
@@ -36,9 +36,15 @@ ISSUE_ID = "minimal"
 FINDING_KEYS = {"severity", "code", "message", "file", "line", "page", "object"}
 # How much each photo of the minimal fixture is enlarged to reach 150 dpi at its placed
 # size (the originals have 54 to 127 dpi there: the fixture is small on purpose).
-ENLARGE = {"photos/cover.jpg": 2.2, "photos/inframe-1.jpg": 3.0, "photos/inframe-2.jpg": 2.7,
-           "photos/lead-a.jpg": 1.3, "photos/lead-b.jpg": 1.3, "ads/full.png": 2.2,
-           "ads/half.png": 1.6}
+ENLARGE = {
+    "photos/cover.jpg": 2.2,
+    "photos/inframe-1.jpg": 3.0,
+    "photos/inframe-2.jpg": 2.7,
+    "photos/lead-a.jpg": 1.3,
+    "photos/lead-b.jpg": 1.3,
+    "ads/full.png": 2.2,
+    "ads/half.png": 1.6,
+}
 
 
 # ---------------------------------------------------------------- helpers
@@ -46,14 +52,12 @@ ENLARGE = {"photos/cover.jpg": 2.2, "photos/inframe-1.jpg": 3.0, "photos/inframe
 
 def check(issue: Path, out: Path, *args: str, exit_code: int = 0) -> dict:
     """`edition check --format json`, parsed."""
-    result = invoke(["check", issue, "--out", out, "--format", "json", *args],
-                    exit_code=exit_code)
+    result = invoke(["check", issue, "--out", out, "--format", "json", *args], exit_code=exit_code)
     return json.loads(result.stdout)
 
 
 def findings(report: dict, profile: str | None = None) -> list[dict]:
-    return [f for p in report["profiles"] if profile in (None, p["profile"])
-            for f in p["findings"]]
+    return [f for p in report["profiles"] if profile in (None, p["profile"]) for f in p["findings"]]
 
 
 def codes(found: list) -> set[str]:
@@ -103,16 +107,18 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Clean:
     for rel, factor in ENLARGE.items():
         path = issue / rel
         with Image.open(path) as img:
-            big = img.convert("RGB").resize((round(img.width * factor),
-                                             round(img.height * factor)),
-                                            Image.Resampling.BICUBIC)
+            big = img.convert("RGB").resize(
+                (round(img.width * factor), round(img.height * factor)), Image.Resampling.BICUBIC
+            )
         if path.suffix == ".png":
             big.save(path, compress_level=1)
         else:
             big.save(path, quality=90)
     out = root / "dist"
-    output = {p: invoke(["build", issue, "--profile", p, "--out", out]).output
-              for p in ("screen", "archive")}
+    output = {
+        p: invoke(["build", issue, "--profile", p, "--out", out]).output
+        for p in ("screen", "archive")
+    }
     return Clean(issue, out, output)
 
 
@@ -124,13 +130,26 @@ def _page(pdf: pikepdf.Pdf, content: bytes) -> pikepdf.Page:
     page.obj.MediaBox = pikepdf.Array([-36, -36, W + 36, H + 36])
     page.obj.TrimBox = pikepdf.Array([0, 0, W, H])
     page.obj.BleedBox = pikepdf.Array([-BLEED, -BLEED, W + BLEED, H + BLEED])
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=Name.Font, Subtype=Name.Type1,
-                                                BaseFont=Name.Helvetica,
-                                                Encoding=Name.WinAnsiEncoding))
-    image = pdf.make_stream(bytes([128]) * 64, Type=Name.XObject, Subtype=Name.Image, Width=8,
-                            Height=8, ColorSpace=Name.DeviceGray, BitsPerComponent=8)
-    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font),
-                                            XObject=pikepdf.Dictionary(Im1=image))
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=Name.Font,
+            Subtype=Name.Type1,
+            BaseFont=Name.Helvetica,
+            Encoding=Name.WinAnsiEncoding,
+        )
+    )
+    image = pdf.make_stream(
+        bytes([128]) * 64,
+        Type=Name.XObject,
+        Subtype=Name.Image,
+        Width=8,
+        Height=8,
+        ColorSpace=Name.DeviceGray,
+        BitsPerComponent=8,
+    )
+    page.obj.Resources = pikepdf.Dictionary(
+        Font=pikepdf.Dictionary(F1=font), XObject=pikepdf.Dictionary(Im1=image)
+    )
     page.obj.Contents = pdf.make_stream(content)
     return page
 
@@ -157,8 +176,7 @@ def mutate(src: Path, dest: Path, change) -> Path:
 
 
 def test_low_resolution_photo_names_the_file_and_its_dpi(make_issue, tmp_path, clean):
-    report = check(make_issue(), tmp_path / "empty", "--profile", "print", "--profile",
-                   "screen")
+    report = check(make_issue(), tmp_path / "empty", "--profile", "print", "--profile", "screen")
     layout = tomllib.loads((REPO / "layouts" / "classic" / "layout.toml").read_text("utf-8"))
     # lead-a.jpg (900 x 560 px) fills the text width (179 mm) x the lead height: the crop
     # keeps its full height, so its resolution there is 560 px over the lead's height.
@@ -166,8 +184,11 @@ def test_low_resolution_photo_names_the_file_and_its_dpi(make_issue, tmp_path, c
     dpi = round(560 / (lead_mm / 25.4))
     assert dpi == 127
     for profile, severity in (("print", "error"), ("screen", "warning")):
-        found = [f for f in with_code(findings(report, profile), "photo.low-resolution")
-                 if f["object"] == "lead-a.jpg"]
+        found = [
+            f
+            for f in with_code(findings(report, profile), "photo.low-resolution")
+            if f["object"] == "lead-a.jpg"
+        ]
         assert len(found) == 1, profile
         f = found[0]
         assert f["file"].endswith("photos/lead-a.jpg")
@@ -196,8 +217,11 @@ def unlabelled(clean, tmp_path) -> Path:
     """The clean issue with a lead photo and an Inframe photo uncaptioned, and the other
     lead photo uncredited."""
     issue = copy_issue(clean.issue, tmp_path)
-    edit(issue / "articles" / "patroli-utara.md",
-         'lead_caption: "Langit senja di atas perairan yang tenang."\n', "")
+    edit(
+        issue / "articles" / "patroli-utara.md",
+        'lead_caption: "Langit senja di atas perairan yang tenang."\n',
+        "",
+    )
     edit(issue / "issue.toml", 'caption = "Warna hangat senja dalam bingkai tegak."\n', "")
     edit(issue / "articles" / "gudang-baru.md", 'credit: "Fotografer Uji"\n', "")
     return issue
@@ -215,17 +239,20 @@ def test_missing_caption_and_credit(unlabelled, tmp_path, clean):
     assert not codes(clean_found) & {"photo.no-caption", "photo.no-credit"}
 
 
-@pytest.mark.parametrize(("off", "reported"), [(0.03, True), (-0.03, True), (0.01, False),
-                                               (-0.01, False)])
+@pytest.mark.parametrize(
+    ("off", "reported"), [(0.03, True), (-0.03, True), (0.01, False), (-0.01, False)]
+)
 def test_ad_artwork_of_the_wrong_shape(make_issue, tmp_path, off, reported):
     issue = make_issue()
     # the half-page ad's slot is the text width (210 - 18 - 13 mm) x 128 mm
     want = (210 - 18 - 13) / 128
     width = 1400
     Image.new("RGB", (width, round(width / (want * (1 + off)))), "navy").save(
-        issue / "ads" / "half.png")
-    found = with_code(findings(check(issue, tmp_path / "empty", "--profile", "screen")),
-                      "ad.aspect")
+        issue / "ads" / "half.png"
+    )
+    found = with_code(
+        findings(check(issue, tmp_path / "empty", "--profile", "screen")), "ad.aspect"
+    )
     assert bool(found) == reported
     if reported:
         assert found[0]["object"] == "half.png" and found[0]["severity"] == "error"
@@ -248,8 +275,7 @@ def test_page_count_not_a_multiple_of_4(minimal_pdf, tmp_path):
 
 
 def test_empty_page(clean, tmp_path):
-    assert not with_code(check_pdf(clean.pdf("screen"), None, PROFILES["screen"]),
-                         "pdf.empty-page")
+    assert not with_code(check_pdf(clean.pdf("screen"), None, PROFILES["screen"]), "pdf.empty-page")
 
     def blank_second_page(pdf: pikepdf.Pdf) -> None:
         pdf.pages[1].obj.Contents = pdf.make_stream(b"")
@@ -285,10 +311,15 @@ def test_font_not_embedded_and_not_bundled(tmp_path, minimal_pdf, clean):
     for code in ("pdf.font-not-embedded", "pdf.font-foreign"):
         hits = with_code(found, code)
         assert [(f.obj, f.page, f.severity.value) for f in hits] == [("Helvetica", 1, "error")]
-    for good, profile in ((minimal_pdf, "print"), (clean.pdf("screen"), "screen"),
-                          (clean.pdf("archive"), "archive")):
+    for good, profile in (
+        (minimal_pdf, "print"),
+        (clean.pdf("screen"), "screen"),
+        (clean.pdf("archive"), "archive"),
+    ):
         assert not codes(check_pdf(good, None, PROFILES[profile])) & {
-            "pdf.font-not-embedded", "pdf.font-foreign"}, profile
+            "pdf.font-not-embedded",
+            "pdf.font-foreign",
+        }, profile
 
 
 def test_rgb_in_the_print_edition(clean, minimal_pdf):
@@ -304,27 +335,31 @@ def test_rgb_in_the_print_edition(clean, minimal_pdf):
 
 def _rgb_in_a_form(pdf: pikepdf.Pdf) -> None:
     page = pdf.pages[1]
-    form = pdf.make_stream(b"1 0 0 rg 100 100 200 200 re f", Type=Name.XObject,
-                           Subtype=Name.Form, BBox=[0, 0, W, H])
+    form = pdf.make_stream(
+        b"1 0 0 rg 100 100 200 200 re f", Type=Name.XObject, Subtype=Name.Form, BBox=[0, 0, W, H]
+    )
     name = page.add_resource(form, Name.XObject, prefix="Fx")
     page.contents_add(pdf.make_stream(f"q {name} Do Q".encode()), prepend=False)
 
 
 def _rgb_through_cs(pdf: pikepdf.Pdf) -> None:
-    pdf.pages[1].contents_add(pdf.make_stream(b"q /DeviceRGB cs 1 0 0 sc 100 100 200 200 re f Q"),
-                              prepend=False)
+    pdf.pages[1].contents_add(
+        pdf.make_stream(b"q /DeviceRGB cs 1 0 0 sc 100 100 200 200 re f Q"), prepend=False
+    )
 
 
 def _rgb_operator(pdf: pikepdf.Pdf) -> None:
-    pdf.pages[1].contents_add(pdf.make_stream(b"q 1 0 0 rg 100 100 200 200 re f Q"),
-                              prepend=False)
+    pdf.pages[1].contents_add(pdf.make_stream(b"q 1 0 0 rg 100 100 200 200 re f Q"), prepend=False)
 
 
-@pytest.mark.parametrize("change", [
-    _rgb_operator,
-    _rgb_in_a_form,
-    _rgb_through_cs,
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        _rgb_operator,
+        _rgb_in_a_form,
+        _rgb_through_cs,
+    ],
+)
 def test_rgb_drawing_added_to_a_print_page_is_reported(minimal_pdf, tmp_path, change):
     changed = mutate(minimal_pdf, tmp_path / "rgb.pdf", change)
     found = check_pdf(changed, None, PROFILES["print"])
@@ -334,14 +369,16 @@ def test_rgb_drawing_added_to_a_print_page_is_reported(minimal_pdf, tmp_path, ch
 def test_cmyk_image_in_the_archive_edition(minimal_pdf, clean):
     found = with_code(check_pdf(minimal_pdf, None, PROFILES["archive"]), "pdf.cmyk-image")
     assert found and 1 in {f.page for f in found}
-    assert not with_code(check_pdf(clean.pdf("archive"), None, PROFILES["archive"]),
-                         "pdf.cmyk-image")
+    assert not with_code(
+        check_pdf(clean.pdf("archive"), None, PROFILES["archive"]), "pdf.cmyk-image"
+    )
 
 
 def _drop(key: str, page: int | None = None):
     def change(pdf: pikepdf.Pdf) -> None:
         target = pdf.Root if page is None else pdf.pages[page - 1].obj
         del target[key]
+
     return change
 
 
@@ -354,18 +391,25 @@ def _rgb_intent(pdf: pikepdf.Pdf) -> None:
     pdf.Root.OutputIntents[0].DestOutputProfile.N = 3
 
 
-@pytest.mark.parametrize(("change", "code", "page"), [
-    (_drop("/OutputIntents"), "pdfx.no-output-intent", None),
-    (_rgb_intent, "pdfx.output-intent-not-cmyk", None),
-    (_drop("/TrimBox", page=3), "pdfx.boxes", 3),
-    (_drop("/BleedBox", page=6), "pdfx.boxes", 6),
-    (_xmp_without_pdfx, "pdfx.xmp", None),
-    (_drop("/Lang"), "pdf.no-lang", None),
-])
+@pytest.mark.parametrize(
+    ("change", "code", "page"),
+    [
+        (_drop("/OutputIntents"), "pdfx.no-output-intent", None),
+        (_rgb_intent, "pdfx.output-intent-not-cmyk", None),
+        (_drop("/TrimBox", page=3), "pdfx.boxes", 3),
+        (_drop("/BleedBox", page=6), "pdfx.boxes", 6),
+        (_xmp_without_pdfx, "pdfx.xmp", None),
+        (_drop("/Lang"), "pdf.no-lang", None),
+    ],
+)
 def test_pdfx_requirements(minimal_pdf, tmp_path, change, code, page):
     assert not codes(check_pdf(minimal_pdf, None, PROFILES["print"])) & {
-        "pdfx.no-output-intent", "pdfx.output-intent-not-cmyk", "pdfx.boxes", "pdfx.xmp",
-        "pdf.no-lang"}
+        "pdfx.no-output-intent",
+        "pdfx.output-intent-not-cmyk",
+        "pdfx.boxes",
+        "pdfx.xmp",
+        "pdf.no-lang",
+    }
     changed = mutate(minimal_pdf, tmp_path / "changed.pdf", change)
     found = with_code(check_pdf(changed, None, PROFILES["print"]), code)
     assert len(found) == 1
@@ -395,15 +439,21 @@ def _not_marked(pdf: pikepdf.Pdf) -> None:
     pdf.Root.MarkInfo.Marked = False
 
 
-@pytest.mark.parametrize(("change", "code"), [
-    (_drop("/StructTreeRoot"), "pdf.untagged"),
-    (_not_marked, "pdf.untagged"),
-    (_no_alt_on_one_figure, "pdf.no-alt"),
-    (_drop("/Outlines"), "pdf.no-bookmarks"),
-])
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (_drop("/StructTreeRoot"), "pdf.untagged"),
+        (_not_marked, "pdf.untagged"),
+        (_no_alt_on_one_figure, "pdf.no-alt"),
+        (_drop("/Outlines"), "pdf.no-bookmarks"),
+    ],
+)
 def test_screen_requirements(clean, tmp_path, change, code):
     assert not codes(check_pdf(clean.pdf("screen"), None, PROFILES["screen"])) & {
-        "pdf.untagged", "pdf.no-alt", "pdf.no-bookmarks"}
+        "pdf.untagged",
+        "pdf.no-alt",
+        "pdf.no-bookmarks",
+    }
     changed = mutate(clean.pdf("screen"), tmp_path / "changed.pdf", change)
     found = with_code(check_pdf(changed, None, PROFILES["screen"]), code)
     assert len(found) == 1
@@ -412,8 +462,13 @@ def test_screen_requirements(clean, tmp_path, change, code):
 
 
 def test_sources_missing_from_the_archive(clean, tmp_path):
-    pdfa = {"pdfa.no-af", "pdfa.source-missing", "pdfa.af-relationship",
-            "pdfa.no-output-intent", "pdfa.xmp"}
+    pdfa = {
+        "pdfa.no-af",
+        "pdfa.source-missing",
+        "pdfa.af-relationship",
+        "pdfa.no-output-intent",
+        "pdfa.xmp",
+    }
     report = check(clean.issue, clean.out, "--profile", "archive")
     assert not codes(findings(report)) & pdfa
 
@@ -426,7 +481,8 @@ def test_sources_missing_from_the_archive(clean, tmp_path):
     mutate(clean.pdf("archive"), out / ISSUE_ID / f"{ISSUE_ID}-archive.pdf", drop_one)
     found = findings(check(clean.issue, out, "--profile", "archive"))
     assert [f["object"] for f in with_code(found, "pdfa.source-missing")] == [
-        "articles/gudang-baru.md"]
+        "articles/gudang-baru.md"
+    ]
     assert not with_code(found, "pdfa.no-af")
 
     def drop_all(pdf: pikepdf.Pdf) -> None:
@@ -440,8 +496,11 @@ def test_sources_missing_from_the_archive(clean, tmp_path):
     found = findings(check(clean.issue, out, "--profile", "archive"))
     assert len(with_code(found, "pdfa.no-af")) == 1
     assert sorted(f["object"] for f in with_code(found, "pdfa.source-missing")) == [
-        "articles/gudang-baru.md", "articles/latihan-gabungan.md", "articles/patroli-utara.md",
-        "issue.toml"]
+        "articles/gudang-baru.md",
+        "articles/latihan-gabungan.md",
+        "articles/patroli-utara.md",
+        "issue.toml",
+    ]
 
 
 def test_archive_intent_and_xmp(clean, tmp_path):
@@ -478,10 +537,13 @@ def test_text_inside_the_safety_margin(tmp_path, minimal_pdf):
     assert not with_code(check_pdf(minimal_pdf, None, PROFILES["print"]), "pdf.safety-margin")
 
 
-@pytest.mark.parametrize(("short", "bleeding", "edge", "kind"), [
-    (IMAGE_AT_TRIM, IMAGE_BLEEDING, "left", "image"),
-    (AREA_AT_TRIM, AREA_BLEEDING, "bottom", "area"),
-])
+@pytest.mark.parametrize(
+    ("short", "bleeding", "edge", "kind"),
+    [
+        (IMAGE_AT_TRIM, IMAGE_BLEEDING, "left", "image"),
+        (AREA_AT_TRIM, AREA_BLEEDING, "bottom", "area"),
+    ],
+)
 def test_short_of_bleed(tmp_path, short, bleeding, edge, kind):
     pdf = craft(tmp_path / "bleed.pdf", short, bleeding)
     found = with_code(check_pdf(pdf, None, PROFILES["print"]), "pdf.short-of-bleed")
@@ -508,12 +570,16 @@ def test_not_built_is_information(clean, tmp_path):
 
 
 def test_stale_pdf(clean, tmp_path):
-    issue = copy_issue(clean.issue, tmp_path / "issue")  # copy2: the files keep their times
+    issue = copy_issue(clean.issue, tmp_path / "issue")
     out = tmp_path / "out"
-    pdf = copy_pdf(clean.pdf("screen"), out, "screen")
+    shutil.copytree(clean.out, out)  # the PDFs with the record of what they were built from
+    pdf = out / ISSUE_ID / f"{ISSUE_ID}-screen.pdf"
     assert not with_code(findings(check(issue, out, "--profile", "screen")), "pdf.stale")
+    article = issue / "articles" / "gudang-baru.md"
     later = time.time() + 60
-    os.utime(issue / "articles" / "gudang-baru.md", (later, later))
+    os.utime(article, (later, later))  # a new time alone changes nothing that is printed
+    assert not with_code(findings(check(issue, out, "--profile", "screen")), "pdf.stale")
+    article.write_text(article.read_text() + "\nSatu kalimat lagi.\n")
     found = with_code(findings(check(issue, out, "--profile", "screen")), "pdf.stale")
     assert len(found) == 1
     assert found[0]["severity"] == "warning" and Path(found[0]["file"]) == pdf
@@ -533,15 +599,15 @@ def test_warning_fails_only_with_strict(unlabelled, tmp_path):
     empty = tmp_path / "empty"
     report = check(unlabelled, empty, "--profile", "screen")
     assert report["status"] == "ok"
-    assert {f["severity"] for f in with_code(findings(report), "photo.no-caption")} == {
-        "warning"}
+    assert {f["severity"] for f in with_code(findings(report), "photo.no-caption")} == {"warning"}
     report = check(unlabelled, empty, "--profile", "screen", "--strict", exit_code=1)
     assert report["status"] == "findings"
     assert {f["severity"] for f in with_code(findings(report), "photo.no-caption")} == {"error"}
     # information is not promoted
     assert {f["severity"] for f in with_code(findings(report), "pdf.not-built")} == {"info"}
-    text = invoke(["check", unlabelled, "--out", empty, "--profile", "screen", "--strict"],
-                  exit_code=1).output
+    text = invoke(
+        ["check", unlabelled, "--out", empty, "--profile", "screen", "--strict"], exit_code=1
+    ).output
     assert "[photo.no-caption]" in text
 
 
@@ -575,12 +641,13 @@ def test_build_prints_the_preflight_summary(clean):
         report = check(clean.issue, clean.out, "--profile", profile)
         counts = report["profiles"][0]["counts"]
         errors, warnings = counts["error"], counts["warning"]
-        summary = (f"preflight: {errors} error{'s' * (errors != 1)}, "
-                   f"{warnings} warning{'s' * (warnings != 1)}")
+        summary = (
+            f"preflight: {errors} error{'s' * (errors != 1)}, "
+            f"{warnings} warning{'s' * (warnings != 1)}"
+        )
         line = next(ln for ln in output.splitlines() if ln.startswith(f"{profile}: "))
         assert line.endswith(summary), (line, summary)
     # the clean issue is clean for the screen edition, not for the 300-dpi archive
     assert clean.output["screen"].rstrip().endswith("preflight: 0 errors, 0 warnings")
-    archive = next(ln for ln in clean.output["archive"].splitlines()
-                   if ln.startswith("archive: "))
+    archive = next(ln for ln in clean.output["archive"].splitlines() if ln.startswith("archive: "))
     assert re.search(r"preflight: 0 errors, [1-9]\d* warnings?$", archive), archive

@@ -54,8 +54,7 @@ def tool(*args: object) -> str:
     """Run a poppler/qpdf tool; its stdout (it must be installed: README, Quick start)."""
     exe = shutil.which(str(args[0]))
     assert exe, f"{args[0]} is not installed (apt-get install poppler-utils qpdf)"
-    proc = subprocess.run([exe, *map(str, args[1:])], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run([exe, *map(str, args[1:])], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, f"{args} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
 
@@ -72,8 +71,9 @@ def page_boxes(pdf: Path) -> dict[int, dict[str, tuple[float, ...]]]:
     """Every page's boxes as `pdfinfo -box` reports them (it fills in absent boxes)."""
     text = tool("pdfinfo", "-box", "-f", 1, "-l", 100000, pdf)
     boxes: dict[int, dict[str, tuple[float, ...]]] = {}
-    for m in re.finditer(r"^Page\s+(\d+)\s+(\w+Box):\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$", text,
-                         re.M):
+    for m in re.finditer(
+        r"^Page\s+(\d+)\s+(\w+Box):\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$", text, re.M
+    ):
         boxes.setdefault(int(m[1]), {})[m[2]] = tuple(float(m[i]) for i in range(3, 7))
     return boxes
 
@@ -85,8 +85,11 @@ def table(text: str) -> list[dict[str, str]]:
     starts = [m.start() for m in re.finditer(r"-+", lines[sep])]
     bounds = list(zip(starts, [*starts[1:], None], strict=True))
     names = [lines[sep - 1][a:b].strip() for a, b in bounds]
-    return [{n: line[a:b].strip() for n, (a, b) in zip(names, bounds, strict=True)}
-            for line in lines[sep + 1:] if line.strip()]
+    return [
+        {n: line[a:b].strip() for n, (a, b) in zip(names, bounds, strict=True)}
+        for line in lines[sep + 1 :]
+        if line.strip()
+    ]
 
 
 def pdfimages(pdf: Path) -> list[dict[str, str]]:
@@ -122,8 +125,9 @@ def rect_text(doc: pdfium.PdfDocument, index: int, rect: list[float]) -> str:
     page = doc[index]
     tp = page.get_textpage()
     try:
-        return norm(tp.get_text_bounded(min(x0, x1) - 1, min(y0, y1) - 1, max(x0, x1) + 1,
-                                         max(y0, y1) + 1))
+        return norm(
+            tp.get_text_bounded(min(x0, x1) - 1, min(y0, y1) - 1, max(x0, x1) + 1, max(y0, y1) + 1)
+        )
     finally:
         tp.close()
         page.close()
@@ -194,8 +198,9 @@ def outline(pdf_path: Path) -> list[tuple[str, int, list[tuple[str, int]]]]:
             assert out, "children before any top-level bookmark"
             for child in item:
                 assert not isinstance(child, list), "bookmarks nested deeper than two levels"
-                out[-1][2].append((norm(child.title),
-                                   reader.get_destination_page_number(child) + 1))
+                out[-1][2].append(
+                    (norm(child.title), reader.get_destination_page_number(child) + 1)
+                )
         else:
             out.append((norm(item.title), reader.get_destination_page_number(item) + 1, []))
     return out
@@ -217,8 +222,11 @@ class Issue:
     @classmethod
     def read(cls, root: Path) -> Issue:
         spec = tomllib.loads((root / "issue.toml").read_text("utf-8"))
-        articles = {slug: front_matter(root / "articles" / f"{slug}.md")
-                    for rubric in spec["rubrics"] for slug in rubric["articles"]}
+        articles = {
+            slug: front_matter(root / "articles" / f"{slug}.md")
+            for rubric in spec["rubrics"]
+            for slug in rubric["articles"]
+        }
         return cls(root, spec, articles)
 
     def title(self, slug: str) -> str:
@@ -239,13 +247,16 @@ def make_fixture_copy(dest_parent: Path) -> Path:
     issue = dest_parent / ISSUE_ID
     shutil.copytree(FIXTURES / ISSUE_ID, issue)
     article = issue / "articles" / "latihan-gabungan.md"
-    article.write_text(article.read_text("utf-8").rstrip("\n")
-                       + f"\n\nLaporan lengkap ada di [situs latihan]({ARTICLE_URL}).\n",
-                       "utf-8")
+    article.write_text(
+        article.read_text("utf-8").rstrip("\n")
+        + f"\n\nLaporan lengkap ada di [situs latihan]({ARTICLE_URL}).\n",
+        "utf-8",
+    )
     toml = issue / "issue.toml"
     text = toml.read_text("utf-8").replace(
         'publisher = "PT Uji Media"',
-        f'publisher = "PT Uji Media"\nwebsite = "{IMPRINT_SITE}"\nemail = "{IMPRINT_MAIL}"')
+        f'publisher = "PT Uji Media"\nwebsite = "{IMPRINT_SITE}"\nemail = "{IMPRINT_MAIL}"',
+    )
     assert IMPRINT_SITE in text
     toml.write_text(text, "utf-8")
     return issue
@@ -310,8 +321,10 @@ def test_fonts_embedded_and_only_from_assets(built, profile):
     programs = 0
     with pikepdf.open(built.pdf(profile)) as pdf:
         for obj in pdf.objects:
-            if not (isinstance(obj, pikepdf.Dictionary)
-                    and obj.get("/Type") == pikepdf.Name.FontDescriptor):
+            if not (
+                isinstance(obj, pikepdf.Dictionary)
+                and obj.get("/Type") == pikepdf.Name.FontDescriptor
+            ):
                 continue
             files = [obj[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in obj]
             assert files, f"{obj.FontName} has no font program"
@@ -392,13 +405,14 @@ def test_print_output_intent_is_pdfx_fogra39(built):
         # file's; the profile is: same name, and it separates colours exactly as the file.
         embedded = ImageCms.ImageCmsProfile(io.BytesIO(data))
         bundled = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        assert (ImageCms.getProfileDescription(embedded)
-                == ImageCms.getProfileDescription(bundled))
+        assert ImageCms.getProfileDescription(embedded) == ImageCms.getProfileDescription(bundled)
         swatch = Image.new("RGB", (4, 1))
         swatch.putdata([(255, 0, 0), (0, 128, 255), (30, 30, 30), (250, 240, 200)])
         srgb = ImageCms.createProfile("sRGB")
-        assert (ImageCms.profileToProfile(swatch, srgb, embedded, outputMode="CMYK").tobytes()
-                == ImageCms.profileToProfile(swatch, srgb, bundled, outputMode="CMYK").tobytes())
+        assert (
+            ImageCms.profileToProfile(swatch, srgb, embedded, outputMode="CMYK").tobytes()
+            == ImageCms.profileToProfile(swatch, srgb, bundled, outputMode="CMYK").tobytes()
+        )
         assert pdf.pdf_version >= "1.6"  # PDF/X-4 is based on PDF 1.6
         assert pdf.open_metadata()["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
 
@@ -412,8 +426,9 @@ def _colour_ops(pdf: pikepdf.Pdf) -> tuple[set[str], set[str]]:
         if isinstance(obj, pikepdf.Dictionary) and "/CharProcs" in obj:
             streams.extend(obj.CharProcs.values())
         if isinstance(obj, pikepdf.Stream) and (
-                obj.stream_dict.get("/Subtype") == pikepdf.Name.Form
-                or "/PatternType" in obj.stream_dict):
+            obj.stream_dict.get("/Subtype") == pikepdf.Name.Form
+            or "/PatternType" in obj.stream_dict
+        ):
             streams.append(obj)
     ops: set[str] = set()
     spaces: set[str] = set()
@@ -533,20 +548,29 @@ def test_screen_is_tagged_pdf_ua(built, issue):
 def test_screen_bookmarks(built, issue):
     marks = outline(built.pdf("screen"))
     rubrics = [r["name"] for r in issue.spec["rubrics"]]
-    assert [t for t, _, _ in marks] == ["Sampul", "Daftar Isi", "Berita Terbaru", *rubrics,
-                                        "Inframe"]
+    assert [t for t, _, _ in marks] == [
+        "Sampul",
+        "Daftar Isi",
+        "Berita Terbaru",
+        *rubrics,
+        "Inframe",
+    ]
     doc = pdfium.PdfDocument(built.pdf("screen"))
     try:
         by_title = {t: (page, kids) for t, page, kids in marks}
         assert by_title["Sampul"][0] == 1
         contents = by_title["Daftar Isi"][0]
         assert "Daftar Isi" in page_text(doc, contents - 1)
-        assert "BERITATERBARU" in re.sub(r"\s", "", page_text(doc, by_title["Berita Terbaru"][0]
-                                                              - 1)).upper()
+        assert (
+            "BERITATERBARU"
+            in re.sub(r"\s", "", page_text(doc, by_title["Berita Terbaru"][0] - 1)).upper()
+        )
         for rubric in issue.spec["rubrics"]:
             page, kids = by_title[rubric["name"]]
-            want = [(norm(issue.title(s)), headline_page(doc, issue.title(s), contents))
-                    for s in rubric["articles"]]
+            want = [
+                (norm(issue.title(s)), headline_page(doc, issue.title(s), contents))
+                for s in rubric["articles"]
+            ]
             assert kids == want, rubric["name"]
             assert page == want[0][1]  # a rubric's bookmark opens on its first article
         for title in ("Sampul", "Daftar Isi", "Berita Terbaru", "Inframe"):
@@ -563,19 +587,18 @@ def test_screen_contents_entries_link_to_the_headlines(built, issue):
     doc = pdfium.PdfDocument(built.pdf("screen"))
     try:
         with pikepdf.open(built.pdf("screen")) as pdf:
-            on_contents = [(rect, target) for page, rect, target in links(pdf)
-                           if page == contents]
+            on_contents = [(rect, target) for page, rect, target in links(pdf) if page == contents]
             for slug in issue.articles:
                 title = issue.title(slug)
                 start = headline_page(doc, title, contents)
                 words = " ".join(title.split()[:2])
-                hits = [t for rect, t in on_contents
-                        if words in rect_text(doc, contents - 1, rect)]
+                hits = [t for rect, t in on_contents if words in rect_text(doc, contents - 1, rect)]
                 assert hits, f"no link on the contents page for {title!r}"
                 assert start in hits, (title, start, hits)
             for section in ("Berita Terbaru", "Inframe"):
-                hits = [t for rect, t in on_contents
-                        if section in rect_text(doc, contents - 1, rect)]
+                hits = [
+                    t for rect, t in on_contents if section in rect_text(doc, contents - 1, rect)
+                ]
                 assert marks[section] in hits, (section, hits)
     finally:
         doc.close()
@@ -597,8 +620,11 @@ def test_screen_baca_juga_links_go_to_the_related_articles(built, issue):
             first = starts[slug]
             last = min([p for p in starts.values() if p > first], default=len(doc) + 1) - 1
             for other in related:
-                hits = [rect_text(doc, page - 1, rect) for page, rect, target in all_links
-                        if first <= page <= last and target == starts[other]]
+                hits = [
+                    rect_text(doc, page - 1, rect)
+                    for page, rect, target in all_links
+                    if first <= page <= last and target == starts[other]
+                ]
                 assert hits, f"no link from {slug} to {other} (page {starts[other]})"
                 assert any(h and h.split()[0] in issue.title(other) for h in hits), hits
                 checked += 1
@@ -632,8 +658,9 @@ def test_screen_links_are_in_the_structure_tree(built):
     with pikepdf.open(built.pdf("screen")) as pdf:
         seen = 0
         for i, page in enumerate(pdf.pages, 1):
-            annots = [a for a in page.obj.get("/Annots", [])
-                      if a.get("/Subtype") == pikepdf.Name.Link]
+            annots = [
+                a for a in page.obj.get("/Annots", []) if a.get("/Subtype") == pikepdf.Name.Link
+            ]
             if annots:
                 assert page.obj.get("/Tabs") == pikepdf.Name.S, i
             for annot in annots:
@@ -693,8 +720,9 @@ def test_archive_has_no_cmyk(built):
 
 def test_archive_embeds_the_sources_as_associated_files(built, issue, tmp_path):
     wanted = {"issue.toml": built.issue / "issue.toml"}
-    wanted |= {f"articles/{slug}.md": built.issue / "articles" / f"{slug}.md"
-               for slug in issue.articles}
+    wanted |= {
+        f"articles/{slug}.md": built.issue / "articles" / f"{slug}.md" for slug in issue.articles
+    }
     listing = tool("pdfdetach", "-list", built.pdf("archive"))
     names = dict(re.findall(r"^(\d+): (.+)$", listing, re.M))
     assert sorted(names.values()) == sorted(wanted)
@@ -798,9 +826,25 @@ def faked(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "faked-out"
     env = {**os.environ, "TZ": "Asia/Jayapura", "NO_COLOR": "1"}
     proc = subprocess.run(
-        [faketime, "2033-03-03 03:03:03", sys.executable, "-m", "edition.cli",
-         "build", str(issue), "--profile", "all", "--out", str(out)],
-        capture_output=True, text=True, env=env, cwd=root, check=False)
+        [
+            faketime,
+            "2033-03-03 03:03:03",
+            sys.executable,
+            "-m",
+            "edition.cli",
+            "build",
+            str(issue),
+            "--profile",
+            "all",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
 

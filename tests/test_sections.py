@@ -12,18 +12,19 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from edition.build import build_edition
-from edition.images import ImageRequest, effective_dpi
-from edition.layout import load_layout
-from edition.load import load_issue
-from edition.plan import plan_issue
+from edition.commands.build import build_edition
+from edition.issue.load import load_issue
+from edition.layout.load import load_layout
+from edition.plan.model import ImageRequest
+from edition.plan.plan import plan_issue
 
 FIXTURE = Path(__file__).parent / "fixtures" / "issues" / "minimal"
 
 
 def page_texts(pdf: Path) -> list[str]:
-    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     # Spaces removed: pdftotext guesses them from glyph positions, differently from one
     # font subset to another in letter-spaced type; the glyphs themselves must be equal.
     return ["".join(p.split()) for p in out.split("\f")][:-1]
@@ -39,8 +40,13 @@ def outline(pdf: Path) -> list[tuple[int, str, int]]:
             if isinstance(item, list):
                 walk(item, level + 1)
             else:
-                out.append((level, " ".join(str(item.title).split()),
-                            reader.get_destination_page_number(item) + 1))
+                out.append(
+                    (
+                        level,
+                        " ".join(str(item.title).split()),
+                        reader.get_destination_page_number(item) + 1,
+                    )
+                )
 
     walk(reader.outline, 1)
     return out
@@ -89,8 +95,9 @@ def test_links_of_the_assembled_pdf_go_to_the_pages_they_name(issue: Path, tmp_p
         targets = []
         for page in pdf.pages:
             for annot in page.obj.get("/Annots", []):
-                assert "/URI" not in annot.get("/A", {}) or not str(
-                    annot.A.URI).startswith("edition-anchor:"), "an unresolved section link"
+                assert "/URI" not in annot.get("/A", {}) or not str(annot.A.URI).startswith(
+                    "edition-anchor:"
+                ), "an unresolved section link"
                 if "/Dest" in annot:
                     targets.append(index[annot.Dest[0].objgen])
     # Every article start is the target of at least one link (contents, cover lines).
@@ -119,11 +126,16 @@ def test_nothing_changed_keeps_the_pdf(issue: Path, tmp_path: Path):
     assert again.unchanged and again.pages == first.pages
     assert first.pdf.stat().st_mtime_ns == mtime and first.pdf.read_bytes() == data
     assert [str(f) for f in again.preflight] == [str(f) for f in first.preflight]
-    # Touched but not changed: rebuilt from the caches, to the same bytes.
+    # Touched but not changed: what is read is the same, so nothing is done.
     (issue / "issue.toml").touch()
-    touched = build(issue, out)
-    assert not touched.unchanged and touched.sections_rendered == 0
-    assert touched.pdf.read_bytes() == data
+    assert build(issue, out).unchanged
+    # With the record of the last build gone, the PDF is made again from the caches, to
+    # the same bytes.
+    for record in (out / ".cache" / "builds").iterdir():
+        record.unlink()
+    again = build(issue, out)
+    assert not again.unchanged and again.sections_rendered == 0
+    assert again.pdf.read_bytes() == data
 
 
 def test_a_changed_photo_invalidates_its_sections_only(issue: Path, tmp_path: Path):
@@ -146,8 +158,13 @@ def test_an_article_that_grows_moves_what_follows(issue: Path, tmp_path: Path):
     before = outline(first.pdf)
     path = issue / "articles" / "patroli-utara.md"
     text = path.read_text()
-    extra = "\n\n".join(["Paragraf tambahan tentang patroli, cuaca, mesin, dan awak kapal "
-                         "yang bekerja bergantian siang dan malam di perairan utara."] * 40)
+    extra = "\n\n".join(
+        [
+            "Paragraf tambahan tentang patroli, cuaca, mesin, dan awak kapal "
+            "yang bekerja bergantian siang dan malam di perairan utara."
+        ]
+        * 40
+    )
     path.write_text(text.rstrip() + "\n\n" + extra + "\n")
     second = build(issue, out)
     after = outline(second.pdf)
@@ -159,7 +176,10 @@ def test_an_article_that_grows_moves_what_follows(issue: Path, tmp_path: Path):
     assert all(new[t] > old[t] for t in later)  # everything after it moved on ...
     # ... and was laid out again at its new place (the build says which).
     assert {t for t in later if t != "Inframe"} <= set(second.sections_moved) | {
-        "Laporan Utama", "Internasional", "Rubrik Tetap"}
+        "Laporan Utama",
+        "Internasional",
+        "Rubrik Tetap",
+    }
     # And the pages still say the truth: equal to a one-pass build of the same sources.
     single = build(issue, tmp_path / "single", single_pass=True)
     assert page_texts(second.pdf) == page_texts(single.pdf)
@@ -172,7 +192,8 @@ def test_a_damaged_section_in_the_cache_is_laid_out_again(issue: Path, tmp_path:
     cached = sorted((out / ".cache" / "sections").glob("*.pdf"))
     assert cached
     cached[0].write_bytes(cached[0].read_bytes()[: len(cached[0].read_bytes()) // 2])
-    (issue / "issue.toml").touch()  # not "nothing changed": the sections are consulted
+    for record in (out / ".cache" / "builds").iterdir():
+        record.unlink()  # not "nothing changed": the sections are consulted
     second = build(issue, out)
     assert second.sections_rendered == 1
     assert second.pdf.read_bytes() == data
@@ -198,24 +219,26 @@ def test_planned_pages_respected_is_clean(issue: Path, tmp_path: Path):
     length = next(p for p in starts if p > start) - start
     edit_article(issue, spec.articles[0].slug, "title:", f"pages: {length}\ntitle:")
     result = build(issue, tmp_path / "out")
-    assert not {"plan.article-overflow", "plan.article-short"} & {f.code for f in
-                                                                   result.preflight}
+    assert not {"plan.article-overflow", "plan.article-short"} & {f.code for f in result.preflight}
 
 
-@pytest.mark.parametrize(("size", "box", "crop", "dpi"), [
-    ((3000, 2000), (254, 169.33), True, 300),   # same shape: 3000 px over 10 in
-    ((6000, 2000), (254, 169.33), True, 300),   # wider: cut at the sides, height decides
-    ((3000, 4000), (254, 169.33), True, 300),   # taller: cut at top and bottom, width decides
-    ((1000, 1000), (50.8, 25.4), False, 1000),  # fitted: 1 in square inside 2 x 1 in
-    ((1000, 1000), (25.4, 50.8), False, 1000),
-])
+@pytest.mark.parametrize(
+    ("size", "box", "crop", "dpi"),
+    [
+        ((3000, 2000), (254, 169.33), True, 300),  # same shape: 3000 px over 10 in
+        ((6000, 2000), (254, 169.33), True, 300),  # wider: cut at the sides, height decides
+        ((3000, 4000), (254, 169.33), True, 300),  # taller: cut at top and bottom, width decides
+        ((1000, 1000), (50.8, 25.4), False, 1000),  # fitted: 1 in square inside 2 x 1 in
+        ((1000, 1000), (25.4, 50.8), False, 1000),
+    ],
+)
 def test_effective_dpi_at_the_placed_size(size, box, crop, dpi):
     req = ImageRequest(Path("x.jpg"), box[0], box[1], 300, crop)
-    assert effective_dpi(req, *size) == pytest.approx(dpi, rel=0.01)
+    assert req.effective_dpi(*size) == pytest.approx(dpi, rel=0.01)
 
 
 def test_preflight_remembered_by_page_equals_a_fresh_preflight(issue: Path, tmp_path: Path):
-    from edition.preflight import check_pdf
+    from edition.check.preflight import check_pdf
     from edition.profiles import PROFILES
 
     out = tmp_path / "out"
@@ -223,8 +246,7 @@ def test_preflight_remembered_by_page_equals_a_fresh_preflight(issue: Path, tmp_
     word = first_body_word(issue, "gudang-baru")
     edit_article(issue, "gudang-baru", word, word.upper())
     rebuilt = build(issue, out)
-    plan = plan_issue(load_issue(issue), load_layout("classic", issue),
-                      quality=88, cmyk=True)
+    plan = plan_issue(load_issue(issue), load_layout("classic", issue), quality=88, cmyk=True)
     # Checked against the archive's rules, every page with a photo has a finding (its
     # images are CMYK): page-level findings the memory must give back, with their pages.
     archive = PROFILES["archive"]

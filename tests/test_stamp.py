@@ -12,8 +12,8 @@ import pytest
 from conftest import FIXTURES, invoke
 from pypdf import PdfReader
 
-from edition.build import build_edition
-from edition.stamp import stamp_pdf
+from edition.commands.build import build_edition
+from edition.publish.stamp import stamp_pdf
 
 
 @pytest.fixture(scope="session")
@@ -33,12 +33,12 @@ def _page_texts(pdf: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_every_page_carries_the_licence_line_and_the_metadata_the_subscriber(
-        screen_pdf, tmp_path):
+def test_every_page_carries_the_licence_line_and_the_metadata_the_subscriber(screen_pdf, tmp_path):
     before = _digest(screen_pdf)
     out = tmp_path / "copies" / "siti.pdf"
-    result = invoke(["stamp", screen_pdf, "--name", "Siti Nurhaliza", "--id", "SUB-0042",
-                     "--out", out])
+    result = invoke(
+        ["stamp", screen_pdf, "--name", "Siti Nurhaliza", "--id", "SUB-0042", "--out", out]
+    )
     line = "Dilisensikan untuk Siti Nurhaliza \u00b7 SUB-0042"
     assert f'pages stamped "{line}"' in result.output
     assert _digest(screen_pdf) == before  # the original's bytes are unchanged
@@ -49,8 +49,12 @@ def test_every_page_carries_the_licence_line_and_the_metadata_the_subscriber(
     # An independent reader (poppler) finds it too, on the last page as on the first.
     if shutil.which("pdftotext"):
         for page in (1, original_pages):
-            text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(out),
-                                   "-"], capture_output=True, text=True, check=True).stdout
+            text = subprocess.run(
+                ["pdftotext", "-f", str(page), "-l", str(page), str(out), "-"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             assert line in " ".join(text.split())
     with pikepdf.open(screen_pdf) as pdf:
         title = str(pdf.docinfo["/Title"])
@@ -62,12 +66,17 @@ def test_every_page_carries_the_licence_line_and_the_metadata_the_subscriber(
         assert xmp["xmpRights:UsageTerms"] == line
         assert xmp["{https://edition.invalid/ns/licence/1.0/}licensee"] == "Siti Nurhaliza"
         # The line is set in the embedded Inter subset, grey, as a pagination artifact.
-        font = next(f for f in pdf.pages[0].Resources.Font.values()
-                    if str(f.BaseFont).endswith("+Inter-Regular") and "EDSTMP" in
-                    str(f.BaseFont))
+        font = next(
+            f
+            for f in pdf.pages[0].Resources.Font.values()
+            if str(f.BaseFont).endswith("+Inter-Regular") and "EDSTMP" in str(f.BaseFont)
+        )
         assert "/FontFile3" in font.DescendantFonts[0].FontDescriptor
-        last = pdf.pages[0].Contents[-1].read_bytes() if isinstance(
-            pdf.pages[0].Contents, pikepdf.Array) else b""
+        last = (
+            pdf.pages[0].Contents[-1].read_bytes()
+            if isinstance(pdf.pages[0].Contents, pikepdf.Array)
+            else b""
+        )
         assert b"/Artifact" in last and b" g " in last
     if shutil.which("qpdf"):
         subprocess.run(["qpdf", "--check", str(out)], capture_output=True, check=True)
@@ -89,10 +98,13 @@ def test_names_beyond_latin1_are_set_and_extracted(screen_pdf, tmp_path):
 @pytest.mark.slow
 def test_the_copy_never_overwrites_the_original(screen_pdf, tmp_path):
     before = _digest(screen_pdf)
-    result = invoke(["stamp", screen_pdf, "--name", "A", "--id", "1", "--out", screen_pdf],
-                    exit_code=2)
-    assert "error: the copy would overwrite the original (give --out another file name) " \
-           "[stamp.same-file]" in result.output
+    result = invoke(
+        ["stamp", screen_pdf, "--name", "A", "--id", "1", "--out", screen_pdf], exit_code=2
+    )
+    assert (
+        "error: the copy would overwrite the original (give --out another file name) "
+        "[stamp.same-file]" in result.output
+    )
     link = tmp_path / "link.pdf"
     link.hardlink_to(screen_pdf)
     invoke(["stamp", screen_pdf, "--name", "A", "--id", "1", "--out", link], exit_code=2)
@@ -102,10 +114,13 @@ def test_the_copy_never_overwrites_the_original(screen_pdf, tmp_path):
 def test_a_file_that_is_not_a_pdf_is_bad_input(tmp_path):
     bogus = tmp_path / "bogus.pdf"
     bogus.write_text("not a pdf")
-    result = invoke(["stamp", bogus, "--name", "A", "--id", "1", "--out", tmp_path / "o.pdf"],
-                    exit_code=2)
+    result = invoke(
+        ["stamp", bogus, "--name", "A", "--id", "1", "--out", tmp_path / "o.pdf"], exit_code=2
+    )
     assert "bogus.pdf: error: not a readable PDF" in result.output
     assert not (tmp_path / "o.pdf").exists()
-    result = invoke(["stamp", tmp_path / "none.pdf", "--name", "A", "--id", "1", "--out",
-                     tmp_path / "o.pdf"], exit_code=2)
+    result = invoke(
+        ["stamp", tmp_path / "none.pdf", "--name", "A", "--id", "1", "--out", tmp_path / "o.pdf"],
+        exit_code=2,
+    )
     assert "none.pdf: error: no such PDF [stamp.missing]" in result.output

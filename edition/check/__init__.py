@@ -1,0 +1,1 @@
+"""Preflight: what a print shop, an archive or a screen reader would send back."""

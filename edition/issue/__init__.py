@@ -1,0 +1,1 @@
+"""The issue folder: issue.toml, articles, photos and ads, read and validated."""

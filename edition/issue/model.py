@@ -1,0 +1,200 @@
+"""The issue as the loader validates it: plain pydantic models, nouns only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from edition.errors import Finding
+
+AdSize = Literal["full", "half", "quarter"]
+AdSlot = Literal["inside-front", "inside-back", "back-cover"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+
+
+class Sidebar(Strict):
+    title: str
+    body: str
+
+
+class ArticleMeta(Strict):
+    """Front matter of an article file, exactly as the editor may write it."""
+
+    title: str = Field(min_length=1)
+    rubric: str | None = None
+    author: str | None = None
+    date: dt.date | None = None
+    dek: str | None = None
+    dateline: str | None = None
+    agency: str | None = None
+    lead_photo: str | None = None
+    lead_caption: str | None = None
+    credit: str | None = None
+    related: list[str] = Field(default_factory=list)
+    pullquote: str | None = None
+    sidebar: Sidebar | None = None
+    source: str | None = None
+    # Pages the flatplan gives the article (its opener included). Optional: when given,
+    # the build plans with it and preflight reports an article that runs longer or shorter.
+    pages: int | None = Field(default=None, ge=1, le=40)
+
+
+class CoverSpec(Strict):
+    photo: str
+    credit: str | None = None
+    lead: str | None = None
+    lines: list[str] = Field(default_factory=list)
+
+
+class RubricSpec(Strict):
+    name: str = Field(min_length=1)
+    articles: list[str] = Field(default_factory=list)
+    accent: str | None = None
+
+
+class InframeSpec(Strict):
+    photo: str
+    title: str | None = None
+    caption: str | None = None
+    credit: str | None = None
+
+
+class NewsSpec(Strict):
+    title: str
+    text: str
+    dateline: str | None = None
+    date: dt.date | None = None
+    photo: str | None = None
+
+
+class PopularSpec(Strict):
+    title: str | None = None
+    article: str | None = None
+
+
+class StaffSpec(Strict):
+    role: str
+    name: str
+
+
+class ImprintSpec(Strict):
+    publisher: str | None = None
+    address: str | None = None
+    website: str | None = None
+    email: str | None = None
+    staff: list[StaffSpec] = Field(default_factory=list)
+
+
+class AdSpec(Strict):
+    artwork: str
+    size: AdSize
+    advertiser: str | None = None
+    after: str | None = None
+    slot: AdSlot | None = None
+    article: str | None = None
+
+
+class IssueSpec(Strict):
+    """issue.toml, as written."""
+
+    number: int = Field(ge=1)
+    date: dt.date
+    title: str | None = None
+    magazine: str = "IDM"
+    tagline: str | None = None
+    price: str | None = None
+    issn: str | None = None
+    language: str = "id"
+    # The time zone of the issue's date ("+07:00"), for the PDF's dates; else the layout's.
+    time_zone: str | None = Field(default=None, pattern=r"^[+-](0\d|1[0-4]):[0-5]\d$")
+    layout: str = "classic"
+    order: list[str] | None = None
+    cover: CoverSpec | None = None
+    rubrics: list[RubricSpec] = Field(default_factory=list)
+    inframe: list[InframeSpec] = Field(default_factory=list)
+    news: list[NewsSpec] = Field(default_factory=list)
+    popular: list[PopularSpec] = Field(default_factory=list)
+    imprint: ImprintSpec | None = None
+    ads: list[AdSpec] = Field(default_factory=list)
+
+
+# --- resolved objects (paths checked, articles parsed) -----------------------
+
+
+class Photo(BaseModel):
+    """A picture file of the issue, with what is printed beside it: the caption and credit
+    the issue gives, else those written in the file; its upright size in pixels."""
+
+    path: Path
+    caption: str | None = None
+    credit: str | None = None
+    size: tuple[int, int] = (0, 0)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+class Article(BaseModel):
+    slug: str
+    path: Path
+    meta: ArticleMeta
+    rubric: str
+    body: str  # Markdown
+    body_line: int  # first line of the body in the file
+    lead: Photo | None = None
+    figures: dict[str, Photo] = Field(default_factory=dict)  # in the text, by the path written
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+
+class Ad(BaseModel):
+    spec: AdSpec
+    photo: Photo  # the artwork, placed like a photo; its caption is the alt text
+    index: int
+
+    @property
+    def path(self) -> Path:
+        return self.photo.path
+
+    @property
+    def size(self) -> AdSize:
+        return self.spec.size
+
+
+class Issue(BaseModel):
+    """A validated issue folder, ready to plan."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    root: Path
+    spec: IssueSpec
+    articles: list[Article]
+    cover: Photo | None
+    inframe: list[Photo]
+    ads: list[Ad]
+    news_photos: list[Photo | None] = Field(default_factory=list)  # one per item of spec.news
+    warnings: list[Finding] = Field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.root.name
+
+    def article(self, key: str) -> Article | None:
+        """Find an article by slug or by (case-insensitive) title."""
+        for a in self.articles:
+            if a.slug == key:
+                return a
+        folded = key.casefold().strip()
+        for a in self.articles:
+            if a.title.casefold().strip() == folded:
+                return a
+        return None

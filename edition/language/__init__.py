@@ -1,0 +1,1 @@
+"""Language rules of the text: dates in the issue's language, Indonesian hyphenation."""

@@ -1,0 +1,102 @@
+"""Laying out one HTML document with WeasyPrint, in whatever process runs it: its warnings
+become findings, the resources it reads go through the safe fetcher."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+from edition.errors import Finding, Severity
+from edition.pdf.engine import weasyprint
+from edition.pdf.fetch import FetchRules, safe_fetcher
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def weasyprint_warnings() -> Iterator[list[logging.LogRecord]]:
+    """Catch WeasyPrint's own warnings so that they become findings. (The command line
+    gives no third-party logger a handler of its own, so they are not printed twice.)"""
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+
+
+def findings_from_log(records: list[logging.LogRecord]) -> list[Finding]:
+    out = []
+    for r in records:
+        msg = r.getMessage()
+        if msg.startswith("Failed to load") and "refused" in msg:
+            continue  # already reported by the fetcher
+        out.append(Finding(msg.splitlines()[0][:300], None, None, "weasyprint", Severity.WARNING))
+    return out
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to lay out, with everything a worker process needs to do it."""
+
+    key: str
+    html: str
+    base_url: str
+    roots: tuple[str, ...]
+    prepared: tuple[tuple[str, str], ...]
+    variant: str | None
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A laid-out document: its PDF (streams compressed), its page count, and what was
+    found while laying it out (WeasyPrint's warnings, refused resources)."""
+
+    pdf: bytes
+    pages: int
+    findings: tuple[Finding, ...]
+
+
+def warm_up() -> None:
+    """In a worker process: import WeasyPrint before there is a section to lay out."""
+    weasyprint()
+
+
+def fetch_rules(job: Job) -> FetchRules:
+    rules = FetchRules([Path(r) for r in job.roots])
+    for url, path in job.prepared:
+        rules.prepared[url] = Path(path)
+    return rules
+
+
+def render_job(job: Job) -> Laid:
+    """One section's HTML -> PDF bytes. WeasyPrint writes it uncompressed (its own
+    compression is most of what its writing costs) and qpdf compresses it, several
+    times faster."""
+    html_class = weasyprint().HTML
+    fetcher = safe_fetcher(fetch_rules(job))
+    with weasyprint_warnings() as records:
+        document = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render()
+        data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True)
+    # Compressed here, in parallel and once per section, so that assembling the edition
+    # only copies streams (qpdf keeps compressed streams as they are).
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        buf = io.BytesIO()
+        pdf.save(buf, compress_streams=True)
+        data = buf.getvalue()
+    findings = (*fetcher.refused, *findings_from_log(records))
+    return Laid(data, len(document.pages), findings)

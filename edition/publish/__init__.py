@@ -1,0 +1,1 @@
+"""After the build: issue metadata, the back-issue catalogue, stamped copies."""

@@ -1,0 +1,1 @@
+"""Plan + layout -> HTML (Jinja2, sandboxed, autoescaped) and the CSS the layout cannot know."""

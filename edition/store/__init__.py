@@ -1,0 +1,1 @@
+"""Where things are kept: outputs written atomically, locks, file stamps, paths."""
