@@ -78,19 +78,39 @@ def reading_spreads(count: int) -> list[Spread]:
 def render_trimmed(page: pdfium.PdfPage, scale: float) -> Image.Image:
     """`page` as printed and trimmed: rendered at `scale` pixels per point, cut to its
     TrimBox, without annotations or form fields (the paper has neither)."""
+    bitmap = page.render(
+        scale=scale, crop=_trim_crop(page), draw_annots=False, may_draw_forms=False
+    )
+    return bitmap.to_pil().convert("RGB")
+
+
+def trim_size(page: pdfium.PdfPage) -> tuple[float, float]:
+    """Width and height of `page` trimmed, in points, as it is shown (/Rotate applied)."""
+    visible = _visible(page)
+    left, bottom, right, top = _trim_crop(page)
+    width = visible[2] - visible[0] - left - right
+    height = visible[3] - visible[1] - bottom - top
+    return (height, width) if page.get_rotation() % 180 else (width, height)
+
+
+def _visible(page: pdfium.PdfPage) -> Box:
     media = _box(page.get_mediabox())
-    visible = _intersect(_box(page.get_cropbox()), media) or media
+    return _intersect(_box(page.get_cropbox()), media) or media
+
+
+def _trim_crop(page: pdfium.PdfPage) -> Box:
+    """What to cut from each side (left, bottom, right, top) of the rendered page, in
+    points, to leave its TrimBox."""
+    visible = _visible(page)
     trim = _intersect(_box(page.get_trimbox()), visible) or visible
     left, bottom = trim[0] - visible[0], trim[1] - visible[1]
     right, top = visible[2] - trim[2], visible[3] - trim[3]
     # PDFium crops the bitmap after /Rotate has turned the page; turn the margins with it.
-    crop = {
+    return {
         90: (bottom, right, top, left),
         180: (right, top, left, bottom),
         270: (top, left, bottom, right),
     }.get(page.get_rotation() % 360, (left, bottom, right, top))
-    bitmap = page.render(scale=scale, crop=crop, draw_annots=False, may_draw_forms=False)
-    return bitmap.to_pil().convert("RGB")
 
 
 def render_pages(
