@@ -100,8 +100,8 @@ def impose_booklet(
     """Write `src` as a saddle-stitch booklet on `sheet` to `dest` (the source is only
     read). `margin_mm` keeps that much of the sheet's edge free, for printers that
     cannot print to the edge; pages shrink to fit inside it."""
-    size = sheet_size(sheet)
-    findings = _check_output(src, dest)
+    size, findings = _check_sheet(sheet)
+    findings += _check_output(src, dest)
     if not 0 <= creep_mm <= MAX_CREEP_MM or math.isnan(creep_mm):
         findings.append(
             Finding(
@@ -111,8 +111,8 @@ def impose_booklet(
                 "usage.creep",
             )
         )
-    findings += _check_margin(margin_mm, size)
-    if findings:
+    findings += _check_margin(margin_mm, size or (210, 210))
+    if findings or size is None:
         raise EditionError(findings)
     sheet_w, sheet_h = size[0] * MM, size[1] * MM
     with open_for_structure(src) as source:
@@ -165,8 +165,8 @@ def impose_nup(
     `dest` (the source is only read). The sheet turns to whichever orientation holds
     the pages largest. Each sheet is headed by `title` (else the PDF's title, else
     its file name) and the pages it shows."""
-    size = sheet_size(sheet)
-    findings = _check_output(src, dest)
+    size, findings = _check_sheet(sheet)
+    findings += _check_output(src, dest)
     if nup not in NUP_CHOICES:
         findings.append(
             Finding(
@@ -176,8 +176,8 @@ def impose_nup(
                 "usage.nup",
             )
         )
-    findings += _check_margin(margin_mm, size)
-    if findings:
+    findings += _check_margin(margin_mm, size or (210, 210))
+    if findings or size is None:
         raise EditionError(findings)
     with open_for_structure(src) as source:
         out = pikepdf.new()
@@ -436,6 +436,13 @@ def _text(text: str, x: float, y: float, size: float, align: str, grey: float) -
 
 
 # -- the document
+
+
+def _check_sheet(name: str) -> tuple[tuple[float, float] | None, list[Finding]]:
+    try:
+        return sheet_size(name), []
+    except EditionError as exc:
+        return None, exc.findings
 
 
 def _check_output(src: Path, dest: Path) -> list[Finding]:
