@@ -246,17 +246,25 @@ def test_a_pdf_without_trimbox_shows_its_cropbox_or_mediabox(tmp_path):
         assert page_of(image.getpixel((image.width - 2, image.height - 2))) == 1
 
 
-def test_a_turned_page_is_trimmed_as_it_is_shown(tmp_path):
-    pdf = make_pdf(tmp_path / "turned.pdf", 1, rotate={1: 90})
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_turned_page_is_trimmed_as_it_is_shown(tmp_path, turn):
+    pdf = make_pdf(tmp_path / "turned.pdf", 1, rotate={1: turn})
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:  # a slug unequal all round
+        doc.pages[0].obj.MediaBox = pikepdf.Array([-30 * MM, -5 * MM, W + 13 * MM, H + 20 * MM])
+        doc.save(pdf)
     (path,) = render_pages(pdf, tmp_path / "out", dpi=72)
     image = open_png(path).convert("RGB")
-    assert abs(image.width - H) <= 1 and abs(image.height - W) <= 1  # landscape now
+    size = (H, W) if turn in (90, 270) else (W, H)
+    assert image.size == pytest.approx(size, abs=1)
     assert not has_colour(image, MAGENTA)
-    # Turned a quarter clockwise, the top left corner of the page is at the top right.
+    # Where the marker near the top left corner of the page goes as the page turns.
     left, top, side = MARKER
-    assert colour_box(image, BLACK) == pytest.approx(
-        (image.width - top - side, left, image.width - top, left + side), abs=2
-    )
+    expected = {
+        90: (H - top - side, left, H - top, left + side),
+        180: (W - left - side, H - top - side, W - left, H - top),
+        270: (top, W - left - side, top + side, W - left),
+    }[turn]
+    assert colour_box(image, BLACK) == pytest.approx(expected, abs=2)
 
 
 def test_spreads_are_named_to_sort_and_show_the_pages_side_by_side(print_pdf, tmp_path):
