@@ -9,6 +9,9 @@ import pypdfium2 as pdfium
 
 from ..errors import EditionError
 
+PASSWORD = "it is encrypted with a password"
+DAMAGED = "it is damaged, has no pages, or is not a PDF"
+
 
 def _unreadable(path: Path, why: str) -> EditionError:
     return EditionError.single(
@@ -26,7 +29,10 @@ def open_for_rendering(path: Path) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        raise _unreadable(path, str(exc).rstrip(".").lower()) from None
+        # PDFium's reasons are terse ("Data format error", even "Success" for a PDF
+        # without pages); a password is the one worth telling apart.
+        locked = "password" in str(exc).lower()
+        raise _unreadable(path, PASSWORD if locked else DAMAGED) from None
 
 
 def open_for_structure(path: Path) -> pikepdf.Pdf:
@@ -36,7 +42,6 @@ def open_for_structure(path: Path) -> pikepdf.Pdf:
     try:
         return pikepdf.open(path)
     except pikepdf.PasswordError:
-        raise _unreadable(path, "it is encrypted with a password") from None
-    except pikepdf.PdfError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "damaged file"
-        raise _unreadable(path, first.removeprefix(f"{path}: ")) from None
+        raise _unreadable(path, PASSWORD) from None
+    except pikepdf.PdfError:
+        raise _unreadable(path, DAMAGED) from None
