@@ -398,6 +398,13 @@ def test_each_page_is_labelled_by_the_innermost_bookmark_covering_it(issue_pdf):
     assert page_labels(issue_pdf)[4].text == "Laporan Utama \u203a Artikel Satu"
 
 
+def test_the_ad_label_is_in_the_language_of_the_pdf(issue_pdf):
+    with pikepdf.open(issue_pdf, allow_overwriting_input=True) as pdf:
+        pdf.Root.Lang = pikepdf.String("en-GB")
+        pdf.save(issue_pdf)
+    assert page_labels(issue_pdf)[1] == PageLabel(2, ("Advertisement",), ad=True)
+
+
 def test_pages_before_any_bookmark_have_no_label(tmp_path):
     pdf = make_pdf(tmp_path / "late.pdf", 3)
     with pikepdf.open(pdf, allow_overwriting_input=True) as doc:

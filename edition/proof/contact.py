@@ -125,7 +125,7 @@ def _draw(pdf: Path, paper: str, dpi: int, title: str | None) -> tuple[Image.Ima
     try:
         with open_for_structure(pdf) as structure:
             labels = _labels(structure, doc)
-            words = WORDS["id" if _language(structure).startswith("id") else "en"]
+            words = _words(structure)
             heading = title or _title(structure) or pdf.stem
         return _Sheet(doc, labels, size_mm, dpi, words).draw(heading, pdf.name), heading
     finally:
@@ -139,7 +139,7 @@ def _labels(structure: pikepdf.Pdf, doc: pdfium.PdfDocument) -> list[PageLabel]:
     count = len(doc)
     entries = sorted(_bookmarks(structure), key=lambda e: e[0])  # stable: parents first
     starts = {page for page, _ in entries}
-    ad_word = WORDS["id" if _language(structure).startswith("id") else "en"]["ad"]
+    ad_word = _words(structure)["ad"]
     labels: list[PageLabel] = []
     k = 0
     path: tuple[str, ...] = ()
@@ -237,9 +237,12 @@ def _says_ad(text: str) -> bool:
     return False
 
 
-def _language(pdf: pikepdf.Pdf) -> str:
+def _words(pdf: pikepdf.Pdf) -> dict[str, str]:
+    """The sheet's own words in the language of the PDF (/Lang), Indonesian unless it
+    says otherwise: the magazine's language."""
     lang = pdf.Root.get("/Lang")
-    return str(lang).lower() if lang is not None else "id"
+    english = lang is not None and not str(lang).lower().startswith("id")
+    return WORDS["en" if english else "id"]
 
 
 def _title(pdf: pikepdf.Pdf) -> str | None:
@@ -305,10 +308,7 @@ class _Sheet:
         sheet = Image.new("RGB", (self.width, self.height), "white")
         pen = ImageDraw.Draw(sheet)
         margin = self.px(12)
-        # Header and grid form one block, centred on the sheet: the header spans the
-        # grid's width, so that title, rule and pages share their left and right edges.
         title_font = _font("InterDisplay-Bold.otf", self.pt(22 * self.type_scale))
-        info_font = _font("Inter-Regular.otf", self.pt(9 * self.type_scale))
         title_h = -round(title_font.getbbox(heading, anchor="ls")[1])  # above the baseline
         info_drop = self.pt(15 * self.type_scale)  # title baseline to info baseline
         rule_drop = self.pt(7 * self.type_scale)  # info baseline to the rule
@@ -318,29 +318,40 @@ class _Sheet:
         area_w = self.width - 2 * margin
         area_h = self.height - 2 * margin - header_h - gap
         grid = _Grid.fit(self, len(spreads), area_w, area_h)
+        # Header and grid form one block, centred on the sheet: the header spans the
+        # grid's width, so that title, rule and pages share their left and right edges.
         x0 = margin + (area_w - grid.width) // 2
         y0 = margin + max(0, (area_h - grid.height) // 2)
         right = x0 + grid.width
         baseline = y0 + title_h
         pen.text((x0, baseline), heading, font=title_font, fill=INK, anchor="ls")
-        info_y = baseline + info_drop
+        info_font = _font("Inter-Regular.otf", self.pt(9 * self.type_scale))
         count = f"{len(self.labels)} {self.words['pages']}"
-        pen.text((x0, info_y), count, font=info_font, fill=MUTED, anchor="ls")
-        pen.text((right, info_y), source, font=info_font, fill=MUTED, anchor="rs")
+        pen.text((x0, baseline + info_drop), count, font=info_font, fill=MUTED, anchor="ls")
+        pen.text((right, baseline + info_drop), source, font=info_font, fill=MUTED, anchor="rs")
         rule_y = y0 + header_h
         pen.line([(x0, rule_y), (right, rule_y)], fill=INK, width=self.pt(0.75))
-        top = rule_y + gap
-        for i, (left, right_page) in enumerate(spreads):
+        self._spreads(sheet, pen, spreads, grid, (x0, rule_y + gap))
+        return sheet
+
+    def _spreads(
+        self,
+        sheet: Image.Image,
+        pen: ImageDraw.ImageDraw,
+        spreads: list[tuple[int | None, int | None]],
+        grid: _Grid,
+        origin: tuple[int, int],
+    ) -> None:
+        for i, (left, right) in enumerate(spreads):
             row, col = divmod(i, grid.per_row)
-            x = x0 + col * (2 * grid.page_w + grid.gap_x)
-            y = top + row * (grid.page_h + grid.label_h + grid.gap_y)
-            for number, px in ((left, x), (right_page, x + grid.page_w)):
+            x = origin[0] + col * (2 * grid.page_w + grid.gap_x)
+            y = origin[1] + row * (grid.page_h + grid.label_h + grid.gap_y)
+            for number, page_x in ((left, x), (right, x + grid.page_w)):
                 if number is not None:
-                    self._page(sheet, pen, number, px, y, grid)
-            if left is not None and right_page is not None:
+                    self._page(sheet, pen, number, page_x, y, grid)
+            if left is not None and right is not None:
                 fold = x + grid.page_w
                 pen.line([(fold, y), (fold, y + grid.page_h - 1)], fill=FRAME, width=1)
-        return sheet
 
     def label_height(self, text_pt: float) -> int:
         """Bar, space, then three lines: folio and section, and a two-line title."""
@@ -369,7 +380,8 @@ class _Sheet:
         colour = self._colour(label)
         bar_y = y + h + self.pt(2)
         if colour is not None:
-            gap = 2 if label.starts or label.ad else 0  # a new section starts: a hair apart
+            # Where a section or an ad begins, its bar starts a hair apart from the last.
+            gap = max(1, self.px(0.25)) if label.starts or label.ad else 0
             pen.rectangle([x + gap, bar_y, x + w - 1, bar_y + self.px(1.2) - 1], fill=colour)
         line_h = self.pt(text_pt * 1.3)
         ty = bar_y + self.px(1.2) + self.pt(2.5)
@@ -441,7 +453,7 @@ class _Grid:
         gap_x, gap_y = sheet.px(6), sheet.px(5)
         best = cls(1, 1, 1, 1, 4.5, sheet.label_height(4.5), gap_x, gap_y)
         for per_row in range(1, max(1, spreads) + 1):
-            rows = math.ceil(spreads / per_row)
+            rows = max(1, math.ceil(spreads / per_row))
             page_w = (area_w - (per_row - 1) * gap_x) / (2 * per_row)
             # Labels grow with the pages, within what reads on paper and what fits.
             text_pt = min(7.5, max(4.5, page_w / sheet.dpi * MM_PER_INCH * 0.19))

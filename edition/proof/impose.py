@@ -117,7 +117,7 @@ def impose_booklet(
     sheet_w, sheet_h = size[0] * MM, size[1] * MM
     with open_for_structure(src) as source:
         out = pikepdf.new()
-        forms = [_Form.of(source, out, page, bleed) for page in source.pages]
+        forms = [_Form.of(out, page, bleed) for page in source.pages]
         if not forms:
             raise _no_pages(src)
         first = forms[0]
@@ -181,7 +181,7 @@ def impose_nup(
         raise EditionError(findings)
     with open_for_structure(src) as source:
         out = pikepdf.new()
-        forms = [_Form.of(source, out, page, bleed=False) for page in source.pages]
+        forms = [_Form.of(out, page, bleed=False) for page in source.pages]
         if not forms:
             raise _no_pages(src)
         heading = title or _title(source) or src.stem
@@ -248,7 +248,8 @@ class _Form:
     shown: Box  # the part that may show: the trim, or the trim and bleed
 
     @classmethod
-    def of(cls, source: pikepdf.Pdf, out: pikepdf.Pdf, page: pikepdf.Page, bleed: bool) -> _Form:
+    def of(cls, out: pikepdf.Pdf, page: pikepdf.Page, bleed: bool) -> _Form:
+        """`page` made a form XObject of `out`, clipped to its trim (or bleed box)."""
         visible = _intersect(_box(page.cropbox), _box(page.mediabox)) or _box(page.mediabox)
         trim = _intersect(_box(page.trimbox), visible) or visible
         shown = (_intersect(_box(page.bleedbox), visible) or trim) if bleed else trim
