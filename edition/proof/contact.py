@@ -388,6 +388,7 @@ class _Sheet:
         bold = _font("Inter-Bold.otf", self.pt(text_pt))
         semi = _font("Inter-SemiBold.otf", self.pt(text_pt))
         regular = _font("Inter-Regular.otf", self.pt(text_pt))
+        room = w - self.px(2)  # labels of facing pages keep apart
         folio = str(number)
         pen.text((x, ty), folio, font=bold, fill=INK, anchor="lt")
         indent = round(bold.getlength(folio + "  "))
@@ -395,7 +396,7 @@ class _Sheet:
             label.starts or label.ad or number == 1 or self.labels[number - 2].path != label.path
         )
         if label.path:
-            head = _fit_lines(label.path[0], semi, w - indent, 1)[0]
+            head = _fit_lines(label.path[0], semi, room - indent, 1)[0]
             pen.text(
                 (x + indent, ty),
                 head,
@@ -404,7 +405,7 @@ class _Sheet:
                 anchor="lt",
             )
         if len(label.path) > 1:
-            for k, line in enumerate(_fit_lines(label.path[-1], regular, w, 2)):
+            for k, line in enumerate(_fit_lines(label.path[-1], regular, room, 2)):
                 pen.text(
                     (x, ty + (k + 1) * line_h),
                     line,
