@@ -210,7 +210,11 @@ def test_pages_are_cut_to_the_trim_at_the_resolution_asked(print_pdf, tmp_path):
     pdf = print_pdf(4)
     before = digest(pdf)
     out = tmp_path / "proofs"
-    written = render_pages(pdf, out, pages="2-3", dpi=72)
+    calls: list[tuple[int, int]] = []
+    written = render_pages(
+        pdf, out, pages="2-3", dpi=72, progress=lambda done, total: calls.append((done, total))
+    )
+    assert calls == [(1, 2), (2, 2)]
     assert written == [out / "p002.png", out / "p003.png"]
     assert sorted(p.name for p in out.iterdir()) == ["p002.png", "p003.png"]  # no leftovers
     for n, path in zip((2, 3), written, strict=True):
@@ -295,8 +299,17 @@ def test_spreads_are_named_to_sort_and_show_the_pages_side_by_side(print_pdf, tm
 
 def test_spreads_for_a_page_range_are_written_whole(print_pdf, tmp_path):
     pdf = print_pdf(7)
-    written = render_spreads(pdf, tmp_path / "s", pages="3,6", dpi=20, fold_line=False)
+    calls: list[tuple[int, int]] = []
+    written = render_spreads(
+        pdf,
+        tmp_path / "s",
+        pages="3,6",
+        dpi=20,
+        fold_line=False,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert [p.name for p in written] == ["spread-002-003.png", "spread-006-007.png"]
+    assert calls == [(1, 2), (2, 2)]
     image = open_png(written[0]).convert("RGB")
     assert page_of(image.getpixel((image.width // 2, 40))) == 3  # no hairline asked for
     assert page_of(image.getpixel((image.width // 2 - 1, 40))) == 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -28,6 +29,7 @@ FOLD_SHADE = 0.22  # the fold hairline: this much black over whatever the pages 
 RANGE_HINT = "write pages like 5, 5-12, 30- (to the end) or 1,3,5-7"
 
 Spread = tuple[int | None, int | None]
+Progress = Callable[[int, int], None]  # (files done, files in all)
 Box = tuple[float, float, float, float]
 
 
@@ -119,9 +121,11 @@ def render_pages(
     *,
     pages: str | None = None,
     dpi: int = DEFAULT_DPI,
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write each page (or the `pages` named, e.g. "5-12") as `out_dir/p005.png`, cut to
-    the trim, at `dpi`. Returns the paths written, in page order."""
+    the trim, at `dpi`. `progress(done, total)` is called after each file. Returns the
+    paths written, in page order."""
     check_dpi(dpi)
     doc = open_for_rendering(pdf)
     try:
@@ -133,6 +137,8 @@ def render_pages(
             path = out_dir / f"p{n:0{digits}d}.png"
             atomic_write_bytes(path, _png(_render(doc, n, dpi), dpi))
             written.append(path)
+            if progress:
+                progress(len(written), len(wanted))
         return written
     finally:
         doc.close()
@@ -145,21 +151,22 @@ def render_spreads(
     pages: str | None = None,
     dpi: int = DEFAULT_DPI,
     fold_line: bool = True,
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write each reader's spread as `out_dir/spread-004-005.png` (`spread-001.png` for
     the cover alone), cut to the trim, at `dpi`. With `pages`, only the spreads showing
     one of those pages are written, each whole. `fold_line` draws a faint hairline
-    where the two pages meet. Returns the paths written, in page order."""
+    where the two pages meet. `progress(done, total)` is called after each file.
+    Returns the paths written, in page order."""
     check_dpi(dpi)
     doc = open_for_rendering(pdf)
     try:
         count = len(doc)
         wanted = set(parse_pages(pages, count)) if pages is not None else None
+        spreads = [s for s in reading_spreads(count) if wanted is None or set(s) & wanted]
         digits = _digits(count)
         written = []
-        for left, right in reading_spreads(count):
-            if wanted is not None and not {left, right} & wanted:
-                continue
+        for left, right in spreads:
             image = compose_spread(
                 _render(doc, left, dpi) if left else None,
                 _render(doc, right, dpi) if right else None,
@@ -170,6 +177,8 @@ def render_spreads(
             path = out_dir / f"spread-{name}.png"
             atomic_write_bytes(path, _png(image, dpi))
             written.append(path)
+            if progress:
+                progress(len(written), len(spreads))
         return written
     finally:
         doc.close()
