@@ -16,6 +16,7 @@ import argparse
 import html
 import re
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 
 import weasyprint
@@ -55,7 +56,7 @@ def line_breaks(text: str) -> list[tuple[str, int]]:
     """Every word cut at a line end, as (whole word, letters before the cut)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     cuts = []
-    for line, following in zip(lines, lines[1:], strict=False):
+    for line, following in pairwise(lines):
         if line[-1] in HYPHENS and len(line) > 1 and line[-2].isalpha():
             head = re.findall(r"\w+", line[:-1])[-1]
             tail = re.match(r"\w+", following)

@@ -46,13 +46,21 @@ _DIGRAPHS = frozenset({"ng", "ny", "sy", "kh"})
 _DIPHTHONGS = frozenset({"ai", "au", "ei", "oi"})
 # Consonant clusters that may open a syllable inside a word (in loanwords).
 _ONSETS = frozenset(
-    {"pr", "br", "tr", "dr", "kr", "gr", "fr", "pl", "bl", "kl", "gl", "fl", "sp", "st", "sk",
+    {"pr", "br", "tr", "dr", "kr", "gr", "fr", "cr", "pl", "bl", "kl", "gl", "fl", "sp", "st", "sk",
      "str", "spr", "skr", "spl"}
 )  # fmt: skip
+# Greek and Latin elements that keep their cluster after a vowel (PUEBI: bi-o-gra-fi,
+# ki-lo-gram): pro-gram, de-mo-kra-si, te-le-skop; and at the start of a word.
+_ELEMENT = re.compile(r"gra[fm]|kra[st]|skop")
+_FIRST_ELEMENTS = ("mikro", "makro", "hidro")
+# Bound forms written together with the word they qualify, cut off from it (PUEBI: pasca-
+# panen): non-ak-tif, in-ter-ak-si, an-tar-ang-kat-an.
+_BOUND = ("antar", "anti", "infra", "inter", "kontra", "multi", "nir", "non", "pasca", "pra",
+          "swa", "ultra")  # fmt: skip
 # Clusters that may begin an Indonesian word; any other makes an unknown word foreign.
 _INITIALS = _ONSETS | {"sl", "sm", "sn", "sw", "kw", "ps", "ts"}
 _FOREIGN = re.compile(
-    r"[qx]|th|ch|ph|sh|gh|ck|wh|dj|tj|sj|sc|oe|ee|oo|ou|eu|ae|ie|ue|c$|y(?![aeiou])|w(?![aeiou])"
+    r"[qx]|th|ch|ph|sh|gh|dh|ck|wh|dj|tj|sj|sc|oe|ee|oo|ou|eu|ae|ie|ue|c$|y(?![aeiou])|w(?![aeiou])"
 )
 
 # Clitics, outermost last: possessive -nya/-ku/-mu, then the particles -lah/-kah/-pun.
@@ -73,6 +81,9 @@ _OUTER = {
 }
 # meN-, di- and ter- verbs take -kan and -i, never -an (mengatakan is meN+kata+kan).
 _NO_AN = frozenset("MDT")
+# Prefixes that need no licence: they end in a vowel, so they cannot pull a vowel-initial
+# root's first syllable to them, and hunspell-id misses many (seiring, seusai).
+_FREE = frozenset("DKS")
 _MIN_ROOT = 3
 
 _RUN = re.compile(r"[^\W\d_]+")
@@ -156,6 +167,9 @@ def _syllables(s: str, strict: bool = False) -> list[int]:
     `strict` keeps ai/au/ei/oi whole even where a root would split them (ma-in): for
     words the dictionary does not know.
     """
+    if s.startswith("trans") and s[5:6] not in _VOWELS:
+        # The Latin prefix keeps its s, as in KBBI: trans-por-ta-si, trans-mi-si.
+        return [5, *(5 + b for b in _syllables(s[5:], strict))]
     units = _units(s)
     nuclei: list[tuple[int, int]] = []
     k = 0
@@ -174,18 +188,32 @@ def _syllables(s: str, strict: bool = False) -> list[int]:
     starts = [0]
     for u in units:
         starts.append(starts[-1] + len(u))
-    return [starts[a + 1 + _coda(units[a + 1 : b])] for (_, a), (b, _) in pairwise(nuclei)]
+    breaks = []
+    for (_, a), (b, _) in pairwise(nuclei):
+        at = starts[a + 1]
+        whole = b - a == 3 and (
+            _ELEMENT.match(s, at) is not None or (at == 2 and s.startswith(_FIRST_ELEMENTS))
+        )
+        breaks.append(at if whole else starts[a + 1 + _coda(units[a + 1 : b])])
+    return breaks
 
 
-def _segment_breaks(segments: list[str]) -> frozenset[int]:
-    """Breaks of a word made of morphemes: between them and at each one's syllables."""
+def _reading(prefixes: list[str], root: str, suffix: str) -> frozenset[int]:
+    """Breaks of prefixes + root + suffix: at each boundary and each one's syllables.
+
+    -i after a consonant takes that consonant (milik+i: mi-li-ki, baik+i: ba-i-ki).
+    """
     breaks: set[int] = set()
     pos = 0
-    for i, segment in enumerate(segments):
-        if i:
+    for part in [*prefixes, root]:
+        if pos:
             breaks.add(pos)
-        breaks.update(pos + b for b in _syllables(segment))
-        pos += len(segment)
+        breaks.update(pos + b for b in _syllables(part))
+        pos += len(part)
+    if suffix == "i" and root[-1] not in _VOWELS:
+        breaks.add(pos - len(_units(root)[-1]))
+    elif suffix:
+        breaks.add(pos)
     return frozenset(breaks)
 
 
@@ -238,6 +266,8 @@ def _attach(stem: str) -> Iterator[tuple[list[str], str, str, str]]:
             yield [short], code, stem[2:], stem[2:]  # be-rantai, te-rasa, pe-rawat
     if re.match(r"be[^aeiou]er", stem):
         yield ["be"], "B", stem[2:], stem[2:]  # bekerja, beternak
+    if stem.startswith("pe") and stem[2:3] not in _VOWELS:
+        yield ["pe"], "P", stem[2:], stem[2:]  # pegunungan, petinju: pe- without a nasal
     for short, code in (("di", "D"), ("ke", "K"), ("se", "S")):
         if stem.startswith(short):
             yield [short], code, stem[2:], stem[2:]
@@ -255,28 +285,26 @@ def _prefixes(stem: str) -> Iterator[tuple[list[str], str, str, str, str]]:
                     yield [form, *segments], code, outer, root, surface
 
 
-def _derivations(base: str, roots: dict[str, str]) -> Iterator[tuple[list[str], bool]]:
-    """Readings of `base` as prefixes + known root + suffix: (segments, licensed).
+def _derivations(base: str, roots: dict[str, str]) -> Iterator[tuple[frozenset[int], bool]]:
+    """Readings of `base` as prefixes + known root + suffix: (breaks, licensed).
 
-    A reading is licensed when hunspell-id says the root takes that prefix and suffix.
+    A reading is licensed when hunspell-id says the root takes that prefix (or it is
+    di-, ke- or se-) and that suffix.
     """
     for suffix, suffix_code in _SUFFIXES:
         if not base.endswith(suffix):
             continue
         stem = base[: len(base) - len(suffix)]
-        for segments, code, outer, root, surface in _prefixes(stem):
+        for prefixes, code, outer, root, surface in _prefixes(stem):
             if root == base or len(root) < _MIN_ROOT or root not in roots:
                 continue
             if suffix == "an" and outer in _NO_AN:
                 continue
             codes = roots[root]
-            licensed = (not code or code in codes) and (not suffix_code or suffix_code in codes)
-            if suffix == "i" and surface[-1] not in _VOWELS:
-                yield [*segments, surface + "i"], licensed  # milik+i: mi-li-ki
-            elif suffix:
-                yield [*segments, surface, suffix], licensed
-            else:
-                yield [*segments, surface], licensed
+            licensed = (not code or code in codes or code in _FREE) and (
+                not suffix_code or suffix_code in codes
+            )
+            yield _reading(prefixes, surface, suffix), licensed
 
 
 def _clitics(word: str) -> Iterator[tuple[str, frozenset[int]]]:
@@ -303,25 +331,67 @@ def _looks_foreign(word: str) -> bool:
     return not (set(last) & _VOWELS) and last not in ("ng", "kh", "ks")
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _word_breaks(word: str) -> frozenset[int]:
-    """All syllable and morpheme breaks of a lower-case a-z word, before LEFT/RIGHT."""
+def _known(word: str) -> tuple[frozenset[int], bool] | None:
+    """Breaks of a word built of a known root and affixes, and whether it is listed whole.
+
+    A word the dictionary lists whole is cut by its syllables, where its affixed
+    readings agree (pegunungan is also pe+gunung+an, so not pegunu-ngan).
+    """
     exceptions, roots = _exceptions(), _roots()
     readings = list(_clitics(word))
     for base, clitics in readings:
         if base in exceptions:
-            return exceptions[base] | clitics
+            return exceptions[base] | clitics, True
         if base in roots:
-            return frozenset(_syllables(base)) | clitics
-    licensed: list[frozenset[int]] = []
-    unlicensed: list[frozenset[int]] = []
-    for base, clitics in readings:
-        for segments, ok in _derivations(base, roots):
-            (licensed if ok else unlicensed).append(_segment_breaks(segments) | clitics)
-    if licensed:
-        return frozenset.intersection(*licensed)
-    guess = frozenset() if _looks_foreign(word) else frozenset(_syllables(word, strict=True))
-    return guess.intersection(*unlicensed)
+            known = frozenset(_syllables(base))
+            for breaks, licensed in _derivations(base, roots):
+                if licensed:
+                    known &= breaks
+            return known | clitics, True
+    found = [
+        breaks | clitics
+        for base, clitics in readings
+        for breaks, licensed in _derivations(base, roots)
+        if licensed
+    ]
+    return (frozenset.intersection(*found), False) if found else None
+
+
+def _compound(word: str) -> frozenset[int] | None:
+    """Breaks of a bound form before a known word (non-ak-tif, pas-ca-ben-ca-na), or None."""
+    for form in _BOUND:
+        rest = word[len(form) :]
+        if word.startswith(form) and len(rest) >= _MIN_ROOT:
+            known = _known(rest)
+            if known is not None:
+                start = frozenset({*_syllables(form), len(form)})
+                return start | {len(form) + b for b in known[0]}
+    return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_breaks(word: str, capitalised: bool = False) -> frozenset[int]:
+    """All syllable and morpheme breaks of a lower-case a-z word, before LEFT/RIGHT.
+
+    A `capitalised` word the dictionary does not list may be a name (Tarakan is not
+    tarak+an): there, affixes only confirm the breaks of its syllables.
+    """
+    compound = _compound(word)
+    if compound is not None:
+        return compound
+    known = _known(word)
+    plain = frozenset(_syllables(word, strict=True))
+    if known is not None:
+        breaks, listed = known
+        return breaks & plain if capitalised and not listed else breaks
+    unlicensed = [
+        breaks | clitics
+        for base, clitics in _clitics(word)
+        for breaks, _ in _derivations(base, _roots())
+    ]
+    if unlicensed or not _looks_foreign(word):
+        return plain.intersection(*unlicensed)
+    return frozenset()
 
 
 # -- words and text -----------------------------------------------------------------------
@@ -358,7 +428,7 @@ def _breaks_in(text: str, left: int, right: int, before: str = "", after: str = 
                 continue
             if _attached(full, s - 1, -1) or _attached(full, e, 1):
                 continue
-            breaks = _word_breaks(word.lower())
+            breaks = _word_breaks(word.lower(), word[0].isupper())
             found += sorted(s - lo + b for b in breaks if left <= b <= len(word) - right)
     return found
 
