@@ -117,6 +117,16 @@ def test_never_cut(text: str) -> None:
     assert hyphenate_text(f"kata {text} kata") == f"kata {text} kata"
 
 
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("training", "train-ing"), ("Training", "Train-ing"), ("briefing", "brief-ing"),
+     ("Afloat", "Afloat"), ("offline", "off-line"), ("frigate", "frig-ate"),
+     ("seismik", "seis-mik"), ("seismiknya", "seis-mik-nya")],
+)  # fmt: skip
+def test_exceptions_list(word: str, expected: str) -> None:
+    assert hyphenated(word) == expected
+
+
 def test_minimum_letters_before_and_after() -> None:
     assert hyphenate("militer") == [2, 4]
     assert hyphenate("militer", left=3) == [4]

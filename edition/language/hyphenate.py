@@ -9,14 +9,16 @@ Where a careful Indonesian typesetter cuts a word:
   word, is not cut (eks-por, teks-til, eks-tra). `ng`, `ny`, `sy` and `kh` are one
   consonant (de-ngan, ma-sya-ra-kat, a-khir); `ai`, `au`, `ei`, `oi` one vowel (pan-tai,
   ka-lau, sur-vei) unless a consonant closes their syllable (ma-in, la-ut) or a
-  morpheme boundary falls between them (ke-in-dah-an).
+  morpheme boundary falls between them (ke-in-dah-an). Greek and Latin elements keep
+  their clusters (pro-gram, de-mo-kra-si, trans-por-ta-si), as in PUEBI's bi-o-gra-fi.
 * Between a known root and its affixes (PUEBI: "di antara bentuk dasar dan unsur
-  pembentuknya"): meng-am-bil, per-a-lat-an, ke-ku-at-an, la-pang-an, di-a-bai-kan.
-  Where meN-/peN- replaces the root's first consonant (tulis, menulis) the word is cut
-  by its syllables (me-nu-lis), as PUEBI asks; -i takes the root's last consonant
-  (me-mi-li-ki). A word the dictionary lists whole is cut by its syllables (ka-wa-san,
-  pe-la-jar). The roots, and the affixes each takes, come from hunspell-id
-  (assets/hyphenation/id-roots.txt); id-exceptions.txt overrides the rules.
+  pembentuknya"): meng-am-bil, per-a-lat-an, ke-ku-at-an, la-pang-an, di-a-bai-kan,
+  and after a bound form (non-ak-tif, pas-ca-o-pe-ra-si). Where meN-/peN- replaces the
+  root's first consonant (tulis, menulis) the word is cut by its syllables (me-nu-lis),
+  as PUEBI asks; -i takes the root's last consonant (me-mi-li-ki). A word the dictionary
+  lists whole is cut by its syllables (ka-wa-san, pe-la-jar). The roots, and the affixes
+  each takes, come from hunspell-id (assets/hyphenation/id-roots.txt); words in
+  id-exceptions.txt are cut as written there.
 * Never in: all capitals or mixed case (ASEAN, TNI, iPad), digits, hyphens, an
   apostrophe between letters, a soft hyphen already there, URLs, e-mail addresses,
   letters outside a-z, and unknown words spelled like no Indonesian word (q, x, th, oo,
@@ -60,7 +62,7 @@ _BOUND = ("antar", "anti", "infra", "inter", "kontra", "multi", "nir", "non", "p
 # Clusters that may begin an Indonesian word; any other makes an unknown word foreign.
 _INITIALS = _ONSETS | {"sl", "sm", "sn", "sw", "kw", "ps", "ts"}
 _FOREIGN = re.compile(
-    r"[qx]|th|ch|ph|sh|gh|dh|ck|wh|dj|tj|sj|sc|oe|ee|oo|ou|eu|ae|ie|ue|c$|y(?![aeiou])|w(?![aeiou])"
+    r"[qx]|th|ch|ph|sh|gh|dh|ck|wh|dj|tj|sj|sc|ff|oe|ee|oo|ou|eu|ae|ie|ue|c$|y(?![aeiou])|w(?![aeiou])"
 )
 
 # Clitics, outermost last: possessive -nya/-ku/-mu, then the particles -lah/-kah/-pun.
@@ -415,6 +417,7 @@ def _attached(text: str, i: int, step: int) -> bool:
 
 def _breaks_in(text: str, left: int, right: int, before: str = "", after: str = "") -> list[int]:
     """Offsets in `text` where a soft hyphen may go; `before`/`after`: the text around it."""
+    left, right = max(left, 1), max(right, 1)
     full = before + text + after
     lo, hi = len(before), len(before) + len(text)
     found: list[int] = []
