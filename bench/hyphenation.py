@@ -6,8 +6,8 @@ WeasyPrint uses for lang="id"), both with the same minimum of letters before and
 a break, and lists every word on which they differ, with how often it occurs, for a
 person to review. Then times hyphenate_text and hyphenate_html over the same text.
 
-    .venv/bin/python bench/hyphenation.py [--left 2] [--right 3] [--runs 5]
-                                          [--out bench/results/hyphenation.txt]
+    .venv/bin/python bench/hyphenation.py [--articles 'issues/*/articles/*.md'] [--left 2]
+                            [--right 3] [--runs 5] [--out bench/results/hyphenation.txt]
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ TOKEN = re.compile(r"(?:[^\W\d_]|\u00ad)+")
 LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def bodies() -> list[str]:
-    """The body text of each sample article, without front matter and headings."""
+def bodies(pattern: str) -> list[str]:
+    """The body text of each article, without front matter and headings."""
     texts = []
-    for path in sorted(ROOT.glob("issues/*/articles/*.md")):
+    for path in sorted(ROOT.glob(pattern)):
         body = path.read_text(encoding="utf-8").split("\n---\n", 1)[-1]
         texts.append("\n".join(line for line in body.splitlines() if not line.startswith("#")))
     return texts
@@ -155,12 +155,13 @@ def timing(texts: list[str], runs: int) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", default="issues/*/articles/*.md", help="a glob")
     parser.add_argument("--left", type=int, default=hy.LEFT)
     parser.add_argument("--right", type=int, default=hy.RIGHT)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/hyphenation.txt")
     args = parser.parse_args()
-    texts = bodies()
+    texts = bodies(args.articles)
     times = timing(texts, args.runs)
     summary, lines = compare(texts, args.left, args.right)
     print("\n".join(summary + times))

@@ -273,6 +273,8 @@ def _attach(stem: str) -> Iterator[tuple[list[str], str, str, str]]:
     for short, code in (("di", "D"), ("ke", "K"), ("se", "S")):
         if stem.startswith(short):
             yield [short], code, stem[2:], stem[2:]
+    if stem[1:2] == "e" and stem[:1] == stem[2:3] and stem[:1] not in _VOWELS:
+        yield [stem[:2]], "", stem[2:], stem[2:]  # de-daun-an, pe-po-hon-an: reduplication
 
 
 def _prefixes(stem: str) -> Iterator[tuple[list[str], str, str, str, str]]:
