@@ -1,8 +1,9 @@
 """Does WeasyPrint break Indonesian text at our soft hyphens, and only there?
 
 Sets the first paragraphs of a sample article in a narrow justified column, lang="id",
-three ways: our soft hyphens with `hyphens: manual`, the same text with `hyphens: none`,
-and the bare text with `hyphens: auto` (WeasyPrint's own pyphen patterns). Each PDF is
+four ways: our soft hyphens with `hyphens: manual`, the same text with `hyphens: none`,
+the bare text with `hyphens: auto` (WeasyPrint's own pyphen patterns), and our soft
+hyphens with `hyphens: auto` (do words we leave whole still get pyphen's breaks?). Each PDF is
 read back with pdftotext (poppler-utils) and every line that ends in a hyphen is joined
 with the next line and checked against the hyphenator. Also: are soft hyphens left in
 the extracted text?
@@ -25,7 +26,13 @@ from edition.language.hyphenate import SOFT_HYPHEN, allowed_break, hyphenate_tex
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "issues/2024-05/articles/galangan-kapal.md"
-HYPHENS = "-\u2010"  # what a PDF may show at a break: hyphen-minus or U+2010 HYPHEN
+HYPHENS = "-\u2010"
+# Words the hyphenator leaves whole (capitals, foreign spelling), in Indonesian sentences.
+WHOLE = (
+    "Kontrak dengan Rheinmetall, Lockheed Martin, Dassault Aviation, Fincantieri dan Thales "
+    "dibahas di forum ASEAN tentang UNCLOS bersama Eurofighter, Northrop Grumman, Kongsberg "
+    "serta Hanwha Aerospace dan Raytheon Technologies."
+)  # what a PDF may show at a break: hyphen-minus or U+2010 HYPHEN
 FONT = (ROOT / "assets/fonts/NotoSerif-Regular.ttf").as_uri()
 PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><style>
 @font-face {{ font-family: Body; src: url("{font}"); }}
@@ -76,7 +83,7 @@ def report(name: str, text: str, source: str) -> None:
     wrong = [(w, i) for w, i in cuts if not allowed_break(w, i)]
     ends = {line.strip()[-1] for line in text.splitlines() if line.strip()}
     shown = sorted(ends & set(HYPHENS))
-    known = set(re.findall(r"\w+(?:-\w+)*", source))
+    known = set(re.findall(r"\w+(?:-\w+)*", source + " " + WHOLE))
     glued = {w.replace("-", "") for w in known if "-" in w}  # pdftotext joins at a "-"
     words = set(rejoin(text))
     strange = sorted(words - known - glued)
@@ -109,6 +116,9 @@ def main() -> None:
         ("soft hyphens, hyphens: manual", soft, "manual"),
         ("soft hyphens, hyphens: none", soft, "none"),
         ("bare text, hyphens: auto (pyphen)", texts, "auto"),
+        ("soft hyphens, hyphens: auto", soft, "auto"),
+        ("words we leave whole, hyphens: manual", [WHOLE], "manual"),
+        ("words we leave whole, hyphens: auto", [WHOLE], "auto"),
     ]
     for i, (name, body, hyphens) in enumerate(runs):
         text = render(body, hyphens, args.width, args.out / f"soft-hyphens-{i}.pdf")
