@@ -102,7 +102,7 @@ _PUNCTUATION = _APOSTROPHES | frozenset(
 
 
 def _data_dir() -> Path:
-    from ..layout import share_dir
+    from edition.share import share_dir
 
     return share_dir("assets") / "hyphenation"
 

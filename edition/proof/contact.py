@@ -24,11 +24,11 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
-from ..errors import EditionError, Finding
-from ..layout import share_dir
-from ..publish import atomic_write_bytes
-from .pages import check_dpi, reading_spreads, render_trimmed, trim_size
-from .source import open_for_rendering, open_for_structure
+from edition.errors import EditionError, Finding
+from edition.proof.pages import check_dpi, reading_spreads, render_trimmed, trim_size
+from edition.proof.source import open_for_rendering, open_for_structure
+from edition.share import share_dir
+from edition.store.atomic import atomic_write_bytes
 
 MM_PER_INCH = 25.4
 PAPERS: dict[str, tuple[float, float]] = {"A3": (420, 297), "A4": (297, 210)}  # landscape, mm

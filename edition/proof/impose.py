@@ -31,10 +31,10 @@ from typing import Any
 
 import pikepdf
 
-from ..errors import EditionError, Finding
-from ..layout import share_dir
-from ..publish import atomic_write_bytes
-from .source import open_for_structure
+from edition.errors import EditionError, Finding
+from edition.proof.source import open_for_structure
+from edition.share import share_dir
+from edition.store.atomic import atomic_write_bytes
 
 MM = 72 / 25.4
 # Sheets as they lie in the printer's output, landscape, in mm.

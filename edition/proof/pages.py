@@ -18,9 +18,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image
 
-from ..errors import EditionError, Finding
-from ..publish import atomic_write_bytes
-from .source import open_for_rendering
+from edition.errors import EditionError, Finding
+from edition.proof.source import open_for_rendering
+from edition.store.atomic import atomic_write_bytes
 
 DEFAULT_DPI = 100
 MIN_DPI, MAX_DPI = 10, 1200

@@ -7,7 +7,7 @@ from pathlib import Path
 import pikepdf
 import pypdfium2 as pdfium
 
-from ..errors import EditionError
+from edition.errors import EditionError
 
 PASSWORD = "it is encrypted with a password"
 DAMAGED = "it is damaged, has no pages, or is not a PDF"
