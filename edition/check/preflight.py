@@ -3,14 +3,15 @@ and PDFium, never with the code that wrote it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pikepdf
 import pypdfium2 as pdfium
 
-from edition.check import document, pages
+from edition.check import document, layout, pages
 from edition.errors import Finding, Location
+from edition.pdf.measure import PageMeasure
 from edition.plan.model import ImageRequest, Plan
 from edition.profiles import Profile
 
@@ -21,10 +22,12 @@ def check_pdf(
     profile: Profile,
     cache_dir: Path | None = None,
     photo_files: Mapping[ImageRequest, Path] | None = None,
+    measured: Sequence[PageMeasure | None] | None = None,
 ) -> list[Finding]:
     """Preflight of a built PDF. With `cache_dir`, what was found on a page is remembered
     by the page's content, so a rebuild checks only the pages that changed.
-    `photo_files` are the prepared photos the build placed (to find them in the PDF)."""
+    `photo_files` are the prepared photos the build placed (to find them in the PDF);
+    `measured`, the build's own measurement of each page (see `check.layout`)."""
     loc = Location(path)
     try:
         pdf = pikepdf.open(path)
@@ -37,6 +40,7 @@ def check_pdf(
             out += pages.check_pages(pdf, doc, profile, loc, cache_dir)
             if plan is not None:
                 out += document.check_placement(pdf, path, plan, photo_files or {})
+                out += layout.check_layout(path, doc, plan, measured)
     finally:
         doc.close()
     return out

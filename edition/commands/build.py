@@ -47,6 +47,9 @@ class BuildResult:
     sections_moved: list[str] = field(default_factory=list)  # laid out again after a move
     unchanged: bool = False  # nothing it reads changed since the last build: PDF kept
     fingerprint: str = ""  # of everything the build read
+    sections_fitted: list[str] = field(default_factory=list)  # changed by copyfit
+    plan: Plan | None = None  # the plan as copyfit left it
+    measured: list | None = None  # every page as the build measured it (PageMeasure)
 
 
 def build_edition(
@@ -105,9 +108,10 @@ def build_edition(
             progress=progress,
         )
         result.fingerprint = fingerprint
+        plan = result.plan or plan  # as copyfit left it
         step("Preflight")
         result.preflight = check_sources(plan, prof) + check_pdf(
-            target, plan, prof, output.cache, photo_files
+            target, plan, prof, output.cache, photo_files, measured=result.measured
         )
         sha = _remember(record, fingerprint, result)
     result.findings[:0] = issue.warnings
@@ -166,20 +170,29 @@ def _build(
     issue_root = plan.issue.root.resolve()
     step("Preparing photos")
     rules = FetchRules([issue_root, *plan.layout.folders, share_dir("assets")])
-    builder = None
-    if not (profile.tagged or single_pass):
-        # The layout processes start now and import WeasyPrint while photos are prepared.
-        from edition.pdf.sections import SectionBuilder
+    from edition.fit import fit_plan
+    from edition.pdf.sections import SectionBuilder
 
-        builder = SectionBuilder(
-            plan,
-            profile,
-            rules,
-            output.cache,
-            workers=workers,
-            step=step,
-            progress=progress("sections") if progress else None,
-        )
+    def prepare_more(requests: list[ImageRequest]) -> dict[ImageRequest, str]:
+        """Photos copyfit placed anew (a lead photo of another height)."""
+        more = prepare_images(requests, output.cache / "images")
+        prepared.update(more)
+        return {req: rules.add_prepared(p.path.resolve()) for req, p in more.items()}
+
+    # The layout processes start now and import WeasyPrint while photos are prepared. The
+    # one-pass editions use them to measure and fit the sections first.
+    builder = SectionBuilder(
+        plan,
+        profile,
+        rules,
+        output.cache,
+        workers=workers,
+        step=step,
+        progress=progress("sections") if progress else None,
+        refit=fit_plan,
+        prepare=prepare_more,
+    )
+    one_pass = profile.tagged or single_pass
     try:
         prepared = prepare_images(
             [s.request for s in plan.slots],
@@ -187,23 +200,30 @@ def _build(
             progress=progress("photos prepared") if progress else None,
         )
     except BaseException:
-        if builder is not None:
-            builder.close()
+        builder.close()
         raise
+    prepared = dict(prepared)
     urls = {req: rules.add_prepared(p.path.resolve()) for req, p in prepared.items()}
     made = sum(1 for p in prepared.values() if not p.reused)
-    html = render_html(plan, profile, urls) if (html_out is not None or builder is None) else None
     result = BuildResult(target, 0, 0.0, made, len(prepared) - made)
     sources: list = []
-    if builder is None:
+    if one_pass:
         from edition.pdf.single import lay_out_one_pass
 
+        plan = builder.fit(urls)  # the sections measured and fitted, not assembled
+        urls = {req: rules.add_prepared(p.path.resolve()) for req, p in prepared.items()}
+        html: str | None = render_html(plan, profile, urls)
         step("Laying out pages (one pass)")
         one = lay_out_one_pass(plan, profile, rules, urls, html)
         data: object = one.pdf
         result.pages, result.padded, result.findings = one.pages, one.padded, one.findings
+        result.findings[:0] = builder.stats.findings
+        result.findings = list(dict.fromkeys(result.findings))
+        result.sections_fitted = builder.stats.fitted
     else:
         assembled = builder.build(urls)
+        plan = assembled.plan
+        html = render_html(plan, profile, urls) if html_out is not None else None
         data, sources = assembled.pdf, assembled.sources
         stats = builder.stats
         result.pages = len(assembled.pdf.pages)
@@ -211,6 +231,10 @@ def _build(
         result.findings = list(dict.fromkeys(stats.findings))
         result.sections_rendered, result.sections_reused = stats.rendered, stats.reused
         result.sections_total, result.sections_moved = stats.total, stats.moved
+        result.sections_fitted = stats.fitted
+        result.measured = assembled.pages
+    result.plan = plan
+    result.findings += [f for f in plan.notes if f not in result.findings]
     step("Writing PDF")
     final = finish_pdf(data, _finish(plan, profile))  # type: ignore[arg-type]
     if target.exists() and profile.embed_sources and not force and target.read_bytes() != final:
@@ -228,7 +252,7 @@ def _build(
         atomic_write_text(html_out, html)
         result.html = html_out
     result.seconds = time.perf_counter() - start
-    return result, {req: p.path for req, p in prepared.items()}
+    return result, {req: p.path for req, p in prepared.items()}  # copyfit's photos too
 
 
 def _finish(plan: Plan, profile: Profile) -> Finish:

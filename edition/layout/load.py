@@ -71,6 +71,7 @@ def load_layout(name: str, issue_root: Path | None = None) -> Layout:
         fonts=spec.fonts,
         time_zone=spec.time_zone,
         stylesheets=sheets,
+        fit=spec.fit,
     )
     for folder, css in ((f, f / s) for f, data in chain for s in data.get("stylesheets", [])):
         if not Path(os.path.normpath(css)).is_relative_to(os.path.normpath(folder)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,6 +72,39 @@ class Estimate(_Table):
     related_words: int = Field(default=22, ge=0)
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+FillerKind = Literal["populer", "brief", "house"]
+PadKind = Literal["inframe", "populer", "house"]
+FILLER_KINDS: tuple[FillerKind, ...] = ("populer", "brief", "house")
+PAD_KINDS: tuple[PadKind, ...] = ("inframe", "populer", "house")
+
+
+class FitRules(_Table):
+    """Copyfit: what makes an article's pages good enough, and what the build may change
+    to get there, in the layout's own terms (grid lines of the baseline, photo heights)."""
+
+    stub: Share = 1 / 3  # a last page with less of its type area used carries only a tail
+    half: Share = 0.5  # an article's last page is at least this full, or filled
+    balance_lines: int = Field(default=2, ge=0)  # a column may end this far above the next
+    # The lead photo's height may move by whole baseline steps between these (mm).
+    lead_min: Mm = 84
+    lead_max: Mm = 140
+    # A filler band at an article's foot: its height in lines, and the line above it.
+    filler_min_lines: int = Field(default=8, ge=2)
+    filler_gap_lines: int = Field(default=1, ge=0)
+    # What fills an article's last page, in order: "populer", "brief", "house".
+    fillers: list[FillerKind] = Field(default_factory=lambda: list(FILLER_KINDS))
+    # House ads set as bands at an article's foot, in turn.
+    house_bands: list[str] = Field(
+        default_factory=lambda: ["subscribe", "digital", "archive", "next"]
+    )
+    briefs_keep: int = Field(default=6, ge=0)  # Berita Terbaru items the news page keeps
+    # What pads the edition to its multiple of pages, in order: a longer Inframe, a
+    # Populer page, house ads.
+    pad: list[PadKind] = Field(default_factory=lambda: list(PAD_KINDS))
+    passes: int = Field(default=3, ge=0, le=8)  # layouts of one article while fitting
+
+
 class Strings(_Table):
     """What the layout writes itself (bookmarks, contents entries, alt texts), per language.
     `{number}`, `{month}`, `{count}`, `{title}`, `{advertiser}` are filled in."""
@@ -111,6 +144,7 @@ class LayoutFile(BaseModel):
     photos: PhotoSizes = Field(default_factory=PhotoSizes)
     ads: AdGeometry = Field(default_factory=AdGeometry)
     estimate: Estimate = Field(default_factory=Estimate)
+    fit: FitRules = Field(default_factory=FitRules)
     strings: dict[str, Strings] = Field(default_factory=lambda: {"id": Strings()})
     colors: dict[str, Cmyk] = Field(default_factory=dict)
     rubric_accents: dict[str, Cmyk] = Field(default_factory=dict)
@@ -131,6 +165,7 @@ class Layout:
     fonts: list[FontSpec]
     time_zone: str = "+07:00"
     stylesheets: list[Path] = field(default_factory=list)
+    fit: FitRules = field(default_factory=FitRules)
 
     @property
     def text_width(self) -> float:

@@ -55,6 +55,21 @@ def assemble(parts: list[Part]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf], dict[st
     return out, sources, start
 
 
+def shift_page(page: pikepdf.Page, dx: float) -> None:
+    """Move everything drawn on `page`, and its links, `dx` points sideways (the page's
+    boxes stay)."""
+    page.contents_coalesce()
+    contents = page.obj.Contents
+    data = contents.read_bytes()
+    contents.write(b"q 1 0 0 1 %.4f 0 cm\n" % dx + data + b"\nQ\n")
+    for annot in page.obj.get("/Annots", []):
+        rect = annot.get("/Rect")
+        if rect is not None and len(rect) == 4:
+            annot.Rect = pikepdf.Array(
+                [float(rect[0]) + dx, float(rect[1]), float(rect[2]) + dx, float(rect[3])]
+            )
+
+
 def _outline(pdf: pikepdf.Pdf, parts: list[Part], start: dict[str, int]) -> None:
     """Sections at the top level; articles under their rubric."""
     with pdf.open_outline() as outline:

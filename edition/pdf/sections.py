@@ -1,32 +1,40 @@
-"""The section-by-section build: a flatplan, sections laid out in parallel and cached, one PDF.
+"""The section-by-section build: every section laid out once, on its own, wherever it goes.
 
 WeasyPrint lays out a whole document at once and lays it out again when page numbers
 (`target-counter`) move, so a 36-page edition costs more than its sections do one by one.
 Here every section of the plan (the cover, each article, each ad page, Inframe, ...) is
-one small document:
+one small document, and nothing in it depends on where it lands:
 
-- its first page number comes from the flatplan (the page counts of what precedes it),
-  and it starts on a left page by laying out one blank page first and dropping it;
-- page numbers it shows (contents, "Baca Juga", Populer) are written into its HTML;
-- its links to other sections become `edition-anchor:` links, turned into page links
-  when the PDF is assembled; the bookmarks are made from the plan.
+- it is laid out as if it began on a right-hand page; a section that begins on a left
+  page has each page moved sideways by the difference of its mirrored margins;
+- its running heads and folios are not drawn with it, and the page numbers it shows
+  (contents, "Baca Juga", Populer) are laid out as hidden stand-ins of their width;
+- one more document, laid out once the edition's order is known, holds what depends on
+  the place: running heads and folios drawn by the layout's own page rules, the page
+  numbers at the places the stand-ins took, and the bands that fill articles' last pages.
+  Each of its pages is drawn over the edition's page of the same number;
+- links to other sections become `edition-anchor:` links, turned into page links when
+  the PDF is assembled; the bookmarks are made from the plan.
 
-A section's PDF is cached under a hash of everything that makes it (its HTML, which
-names its prepared photos by content, the layout's files, the profile), so a rebuild lays
-out only what changed. A section's page count does not depend on where it starts, so
-when one grows the plan moves what follows, and only the sections whose page numbers
-changed are laid out again.
+Every section is measured as it is laid out (`edition.pdf.measure`): copyfit (`refit`)
+reads the measurements and may give the plan new sections; only those are laid out. A
+section's PDF and measurement are cached under a hash of everything that makes it (its
+HTML, which names its prepared photos by content, the layout's files, the profile), so a
+rebuild lays out only what changed, and an article that grows moves what follows without
+laying it out again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import html as html_escape
+import io
 import json
 import os
 import re
-from collections import deque
-from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,12 +43,11 @@ import pikepdf
 from edition import __version__
 from edition.errors import Finding
 from edition.layout.spec import Strings
-from edition.pdf.assemble import LINK_SCHEME, Part, assemble
+from edition.pdf.assemble import LINK_SCHEME, Part, assemble, shift_page
 from edition.pdf.fetch import FetchRules
+from edition.pdf.measure import PageMeasure, Ref, SectionMeasure
 from edition.pdf.worker import Job, Laid, render_job, warm_up
-from edition.plan.estimate import estimate_pages
 from edition.plan.model import (
-    AdPage,
     ArticleSection,
     ContentsSection,
     CoverSection,
@@ -55,8 +62,35 @@ from edition.render.html import Renderer, fill_pages
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
 from edition.workers import die_with_parent
 
-CACHE_VERSION = "2"
-MAX_PASSES = 4
+CACHE_VERSION = "3"
+MAX_FIT_ROUNDS = 10  # copyfit stops itself (layout.toml: fit.passes)
+
+# What a section leaves to the overlay: the margin boxes of running heads and folios (a
+# margin box that shows a running element, such as a half-page ad, stays), and page numbers.
+SECTION_CSS = """
+@page {
+  @top-left { content: none !important; } @top-center { content: none !important; }
+  @top-right { content: none !important; } @bottom-left { content: none !important; }
+  @bottom-right { content: none !important; }
+}
+.pageref, .toc-page, .thumb-page { visibility: hidden !important; }
+"""
+OVERLAY_CSS = """
+.edition-overlay-root { height: auto !important; min-height: 0 !important; margin: 0 !important;
+  padding: 0 !important; border: 0 !important; background: none !important;
+  position: static !important; columns: auto !important; break-before: auto !important;
+  break-after: auto !important; }
+.edition-overlay-root::before, .edition-overlay-root::after { content: none !important; }
+.edition-overlay-page { position: relative; height: 0; margin: 0; padding: 0; }
+.edition-overlay-line { position: absolute; white-space: nowrap; margin: 0; }
+.edition-overlay-block { position: absolute; margin: 0 !important; right: auto !important;
+  bottom: auto !important; white-space: nowrap; }
+.edition-overlay-band { position: absolute; left: 0; right: 0; margin: 0 !important; }
+"""
+
+Refit = Callable[[Plan, Plan, Sequence[tuple[Section, SectionMeasure]]], Plan | None]
+"""Copyfit: the plan as planned, the plan laid out, and each section's measurement -> a
+plan with fitted sections, or None when nothing is to change."""
 
 
 @dataclass
@@ -66,33 +100,38 @@ class Unit:
     section: Section
     anchor: str | None
     bookmark: str | None  # its entry in the PDF outline
-    content_key: str = ""  # what it holds, wherever it goes
-    key: str = ""  # what it holds, where it goes and which page numbers it shows
+    key: str = ""  # what it holds (its HTML, the layout, the profile)
     pages: int = 0
+    measure: SectionMeasure = field(default_factory=SectionMeasure)
 
 
 @dataclass
 class SectionStats:
-    rendered: int = 0
-    reused: int = 0
-    passes: int = 0
+    rendered: int = 0  # documents laid out by this build
+    reused: int = 0  # sections of the edition taken from the cache
+    passes: int = 0  # rounds of laying out (the first, and one per round of copyfit)
     total: int = 0  # sections in the edition
-    moved: list[str] = field(default_factory=list)  # sections laid out again after a move
+    moved: list[str] = field(default_factory=list)  # sections that begin on another page
+    fitted: list[str] = field(default_factory=list)  # sections copyfit changed
     findings: list[Finding] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Assembled:
     """The edition assembled from its sections: the PDF, the section PDFs its pages come
-    from (close them once it is saved), where each section starts (0-based page)."""
+    from (close them once it is saved), where each section starts (0-based page), the
+    plan as fitted, and every page measured."""
 
     pdf: pikepdf.Pdf
     sources: list[pikepdf.Pdf]
     units: list[Unit]
     starts: dict[str, int]
+    plan: Plan
+    pages: list[PageMeasure]
 
 
-def _anchor(section: Section, strings: Strings) -> tuple[str | None, str | None]:
+def anchor_of(section: Section, strings: Strings) -> tuple[str | None, str | None]:
+    """A section's anchor (what links to it name) and its bookmark."""
     match section:
         case CoverSection():
             return "sampul", strings.cover
@@ -126,7 +165,24 @@ def _layout_fingerprint(plan: Plan, profile: Profile) -> str:
     return h.hexdigest()
 
 
+class _StandIn(dict):  # type: ignore[type-arg]
+    """Every page number a section shows, as a stand-in of the widest width it can take."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__()
+        self.number = int("8" * digits)
+
+    def get(self, key: object, default: object = None) -> int:  # type: ignore[override]
+        return self.number
+
+
 class SectionBuilder:
+    """Lays out a plan's sections (in worker processes), fits them, assembles the edition.
+
+    `executor`: a process pool to lay out in (a long-lived one, kept warm between builds);
+    without it the builder starts its own, and ends it when the build is done.
+    """
+
     def __init__(
         self,
         plan: Plan,
@@ -136,6 +192,10 @@ class SectionBuilder:
         workers: int | None = None,
         step: Callable[[str], None] = lambda _: None,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        executor: Executor | None = None,
+        refit: Refit | None = None,
+        prepare: Callable[[list[ImageRequest]], Mapping[ImageRequest, str]] | None = None,
     ) -> None:
         self.plan, self.profile, self.fetcher = plan, profile, fetcher
         self.cache = cache_dir / "sections"
@@ -143,261 +203,156 @@ class SectionBuilder:
         self.workers = workers or min(os.cpu_count() or 1, 4)
         self.step = step
         self.progress = progress
-        # The layout processes start now and import WeasyPrint while the rest of the
-        # build goes on (WeasyPrint's import alone is a good part of a small rebuild).
-        self.pool: ProcessPoolExecutor | None = None
-        if self.workers > 1:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=die_with_parent)
-            for _ in range(self.workers):
-                self.pool.submit(warm_up)
+        self.refit = refit
+        self.prepare = prepare
+        self._own_pool = executor is None
+        self.pool: Executor | None = executor
+        if self.pool is None and self.workers > 1:
+            # The layout processes start now and import WeasyPrint while the rest of the
+            # build goes on (WeasyPrint's import alone is a good part of a small rebuild).
+            self.pool = self._make_pool()
         self.renderer: Renderer | None = None  # made once the photos' URLs are known
+        self.urls: dict[ImageRequest, str] = {}
         self.strings = plan.layout.text(plan.issue.spec.language)
-        self._html: dict[tuple, tuple[Section, str, int]] = {}  # holds the section too
-        self._templated: dict[int, tuple[Section, str]] = {}  # holds the section too
         self.fingerprint = _layout_fingerprint(plan, profile)
         self.stats = SectionStats()
-        self._done: dict[str, tuple[bytes, int, int]] = {}  # key -> pdf, pages, skip
+        self._html: dict[int, tuple[Section, str]] = {}  # id(section) -> (section, HTML)
+        self._laid: dict[str, tuple[int, SectionMeasure]] = {}  # key -> pages, measure
+        self._pdf: dict[str, bytes] = {}
         self._rendered: set[str] = set()
-        self._known: set[str] = set()  # content keys laid out by an earlier build
+        self._started = False
 
-    # -- the flatplan
+    def _make_pool(self) -> Executor:
+        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=die_with_parent)
+        for _ in range(self.workers):
+            pool.submit(warm_up)
+        return pool
 
-    def units(self, pad: int) -> list[Unit]:
-        sections = self.plan.padded(pad) if pad else list(self.plan.sections)
-        out = []
-        for s in sections:
-            anchor, bookmark = _anchor(s, self.strings)
-            out.append(Unit(s, anchor, bookmark))
-        return out
+    # -- one section's HTML, and what is known about it
 
-    def _template_html(self, unit: Unit) -> str:
-        """The section's HTML with page numbers left as markers: made once per build."""
-        key = id(unit.section)
-        held = self._templated.get(key)
-        if held is None or held[0] is not unit.section:  # ids are reused once freed
+    @property
+    def digits(self) -> int:
+        """Digits of the largest page number the edition can have (a generous guess)."""
+        return max(2, len(str(len(self.plan.sections) * 4)))
+
+    def section_html(self, section: Section) -> str:
+        """A section's HTML as it is laid out: stand-ins for page numbers, links to other
+        sections by anchor, no running heads or folios."""
+        held = self._html.get(id(section))
+        if held is None or held[0] is not section:  # ids are reused once freed
             assert self.renderer is not None, "build() makes the renderer"
-            held = (unit.section, self.renderer.html([unit.section], placeholders=True))
-            self._templated[key] = held
+            template = self.renderer.html([section], placeholders=True, fillers_inline=False)
+            html = fill_pages(template, _StandIn(self.digits), self.strings.page_ref, SECTION_CSS)
+            html = html.replace('href="#', f'href="{LINK_SCHEME}')
+            held = (section, html)
+            self._html[id(section)] = held
         return held[1]
 
-    def _content_key(self, unit: Unit) -> str:
-        return _sha(self.fingerprint, self._template_html(unit))
+    def key(self, section: Section) -> str:
+        return _sha(self.fingerprint, self.section_html(section))
 
-    def _count(self, unit: Unit) -> int:
-        """A section's page count: known when this content was laid out before; else what
-        the same section took in the last build (an edit seldom changes it); else a guess."""
-        path = self.cache / f"count-{unit.content_key}.json"
+    def _meta_path(self, key: str) -> Path:
+        return self.cache / f"{key}.json"
+
+    def _known(self, key: str) -> tuple[int, SectionMeasure] | None:
+        """Pages and measurement of a section laid out before (its PDF may be gone)."""
+        if key in self._laid:
+            return self._laid[key]
         try:
-            pages = int(json.loads(path.read_text())["pages"])
-        except (OSError, ValueError, KeyError, TypeError):
-            try:
-                return int(json.loads(self._last(unit).read_text())["pages"])
-            except (OSError, ValueError, KeyError, TypeError):
-                return estimate_pages(unit.section, self.plan.layout.estimate)
-        self._known.add(unit.content_key)  # laid out before, maybe elsewhere
-        return pages
-
-    def _last(self, unit: Unit) -> Path:
-        name = f"{self.plan.issue.root.resolve()}|{self.profile.name}|{unit.anchor or ''}"
-        return self.cache / f"last-{_sha(name)}.json"
-
-    # -- one pass: position every unit from the current counts, lay out what is missing
-
-    def _position(self, units: list[Unit]) -> tuple[list[int], dict[str, int]]:
-        starts, page = [], 1
-        for u in units:
-            starts.append(page)
-            page += u.pages
-        anchors = {u.anchor: s for u, s in zip(units, starts, strict=True) if u.anchor}
-        return starts, anchors
-
-    def _unit_html(self, unit: Unit, start: int, anchors: dict[str, int]) -> tuple[str, int]:
-        memo = (id(unit.section), start, tuple(sorted(anchors.items())))
-        held = self._html.get(memo)
-        if held is None or held[0] is not unit.section:  # ids are reused once freed
-            held = (unit.section, *self._make_html(unit, start, anchors))
-            self._html[memo] = held
-        return held[1], held[2]
-
-    def _make_html(self, unit: Unit, start: int, anchors: dict[str, int]) -> tuple[str, int]:
-        blank = start % 2 == 0  # a left page: lay out a blank right page first
-        first = start - 1 if blank else start
-        css = f"@page :first {{ counter-reset: page {first}; }}"
-        if blank:
-            css += "\n.edition-blank-lead { break-after: page; }"
-        html = fill_pages(self._template_html(unit), anchors, self.strings.page_ref, css)
-        if blank:
-            html = re.sub(
-                r"(<body[^>]*>)", r'\1<div class="edition-blank-lead"></div>', html, count=1
-            )
-        html = html.replace('href="#', f'href="{LINK_SCHEME}')
-        return html, int(blank)
-
-    def _cached(self, key: str) -> tuple[bytes, int, int] | None:
-        if key in self._done:
-            return self._done[key]
-        pdf, meta = self.cache / f"{key}.pdf", self.cache / f"{key}.json"
-        try:
-            info = json.loads(meta.read_text())
-            data = pdf.read_bytes()
-            if hashlib.sha256(data).hexdigest() != info["sha256"]:
-                return None  # damaged: lay it out again
+            info = json.loads(self._meta_path(key).read_text())
+            result = (int(info["pages"]), SectionMeasure.from_dict(info["measure"]))
             found = [Finding.from_dict(d) for d in info["findings"]]
-            result = (data, int(info["pages"]), int(info["skip"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        self.stats.findings.extend(found)  # refusals and warnings survive the cache
-        self._done[key] = result
+        self._laid[key] = result
+        self._findings[key] = found
         return result
 
-    def build(self, photo_urls: Mapping[ImageRequest, str]) -> Assembled:
-        """Lay out (or take from the cache) every section at its place and assemble them;
-        `photo_urls` are the URLs of the prepared photos."""
-        self.renderer = Renderer(self.plan, self.profile, photo_urls)
-        base = self.units(0)
-        for u in base:
-            u.content_key = self._content_key(u)
-            u.pages = self._count(u)
-        measured: dict[str, int] = {}  # content key -> pages, as laid out in this build
-        pool = self.pool
+    _findings: dict[str, list[Finding]]
+
+    def _cached_pdf(self, key: str) -> bytes | None:
+        if key in self._pdf:
+            return self._pdf[key]
         try:
-            # House-ad padding from the expected lengths, so that the covers at the end are
-            # laid out where they will be (exact when the lengths are known from before).
-            pad = (-sum(u.pages for u in base)) % self.profile.pad_to
-            for attempt in range(1, MAX_PASSES + 1):
-                self.stats.passes = attempt
-                units = self.units(pad) if pad else base
-                for u in units:
-                    if not u.content_key:
-                        u.content_key = self._content_key(u)
-                    u.pages = measured.get(u.content_key) or self._count(u)
-                before = {u.content_key: u.pages for u in units}
-                self._pass(units, pool, measured)
-                for u in units:
-                    record = json.dumps({"pages": u.pages})
-                    _write_if_changed(self.cache / f"count-{u.content_key}.json", record)
-                    if u.anchor:
-                        _write_if_changed(self._last(u), record)
-                new_pad = pad
-                if self.profile.pad_to > 1:
-                    body = sum(
-                        u.pages
-                        for u in units
-                        if not (isinstance(u.section, AdPage) and u.section.role == "pad")
-                    )
-                    new_pad = (-body) % self.profile.pad_to
-                starts, anchors = self._position(units)
-                settled = new_pad == pad and all(
-                    self._key(u, start, anchors) == u.key
-                    for u, start in zip(units, starts, strict=True)
-                )
-                if settled:
-                    self.stats.moved = sorted(set(self.stats.moved))
-                    self._forget_unused(units)
-                    return self._assemble(units)
-                if any(
-                    before[u.content_key] != u.pages and u.content_key in self._known for u in units
-                ):
-                    self.step("A section changed its length: moving what follows")
-                pad = new_pad
-        finally:
-            self.close()
-        raise RuntimeError("section page counts did not settle")
+            info = json.loads(self._meta_path(key).read_text())
+            data = (self.cache / f"{key}.pdf").read_bytes()
+        except (OSError, ValueError):
+            return None
+        if hashlib.sha256(data).hexdigest() != info.get("sha256"):
+            return None  # damaged: lay it out again
+        self._pdf[key] = data
+        return data
 
-    def close(self) -> None:
-        if self.pool is not None:
-            # Nothing left to lay out: a worker still warming up is not waited for.
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+    # -- laying out
 
-    def _key(self, unit: Unit, start: int, anchors: dict[str, int]) -> str:
-        html, _ = self._unit_html(unit, start, anchors)
-        return _sha(self.fingerprint, html)
+    def lay_out(self, sections: Sequence[Section], *, pdf: bool) -> list[Unit]:
+        """Units for `sections`, each measured; with `pdf`, each with its PDF at hand.
+        What is neither in the cache nor laid out in this build is laid out now, in
+        parallel."""
+        units = []
+        todo: dict[str, tuple[Section, str]] = {}
+        for s in sections:
+            anchor, bookmark = anchor_of(s, self.strings)
+            unit = Unit(s, anchor, bookmark, self.key(s))
+            units.append(unit)
+            known = self._known(unit.key)
+            if known is not None and (not pdf or self._cached_pdf(unit.key) is not None):
+                continue
+            todo.setdefault(unit.key, (s, self.section_html(s)))
+        self._run([self._job(k, h) for k, (_, h) in todo.items()])
+        for unit in units:
+            unit.pages, unit.measure = self._laid[unit.key]
+        return units
 
-    def _pass(
-        self, units: list[Unit], pool: ProcessPoolExecutor | None, measured: dict[str, int]
-    ) -> None:
-        """Lay out every unit not in the cache at its current position, in plan order, each
-        placed with the page counts known by the time it starts (sections that show other
-        sections' page numbers go last, when those are known)."""
-        shows_numbers = (ContentsSection, NewsSection)
-
-        def order(i: int) -> tuple[int, int]:
-            # The contents and Berita Terbaru show everyone's page numbers, so they go
-            # last, when those are known; but at the front of the issue their length moves
-            # everything, so the first time they are laid out first, to learn it.
-            u = units[i]
-            if not isinstance(u.section, shows_numbers):
-                return (1, i)
-            known = u.content_key in measured or u.content_key in self._known
-            return (2 if known else 0, i)
-
-        pending = deque(sorted(range(len(units)), key=order))
-        inflight: dict[Future[Laid], tuple[int, Job, int]] = {}
-        started = False
-        total, handled = len(pending), 0
-
-        def tick() -> None:
-            nonlocal handled
-            handled += 1
-            if self.progress is not None and started:
-                self.progress(handled, total)
-
+    def _run(self, jobs: list[Job]) -> None:
+        if not jobs:
+            return
+        self.stats.passes += 1
+        if not self._started:
+            self.step("Laying out sections")
+            self._started = True
+        total, done = len(jobs), 0
+        if self.pool is None:
+            for job in jobs:
+                self._record(job, render_job(job))
+                done += 1
+                if self.progress:
+                    self.progress(done, total)
+            return
+        inflight: dict[Future[Laid], Job] = {}
+        pending = list(jobs)
+        # The largest first: they take longest, and the pool ends together.
+        pending.sort(key=lambda j: -len(j.html))
         while pending or inflight:
             while pending and len(inflight) < max(1, self.workers):
-                i = pending.popleft()
-                unit = units[i]
-                starts, anchors = self._position(units)
-                html, skip = self._unit_html(unit, starts[i], anchors)
-                unit.key = _sha(self.fingerprint, html)
-                cached = self._cached(unit.key)
-                if cached is not None:
-                    unit.pages = cached[1]
-                    tick()
-                    continue
-                if not started:
-                    self.step("Laying out sections")
-                    started = True
-                if unit.bookmark and unit.content_key in self._known:
-                    # Same content as in an earlier build, new place or new page numbers:
-                    # moved by a change elsewhere. (Corrections of this build's own first
-                    # guesses at lengths are not news to the editor.)
-                    self.stats.moved.append(unit.bookmark)
-                job = self._job(unit.key, html)
-                if pool is None:
-                    self._record(unit, job, skip, render_job(job), measured)
-                    tick()
-                    continue
-                inflight[pool.submit(render_job, job)] = (i, job, skip)
-            if inflight:
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    i, job, skip = inflight.pop(fut)
-                    self._record(units[i], job, skip, fut.result(), measured)
-                    tick()
+                job = pending.pop(0)
+                inflight[self.pool.submit(render_job, job)] = job
+            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                job = inflight.pop(fut)
+                self._record(job, fut.result())
+                done += 1
+                if self.progress:
+                    self.progress(done, total)
 
-    def _record(
-        self, unit: Unit, job: Job, skip: int, laid: Laid, measured: dict[str, int]
-    ) -> None:
-        data, pages = laid.pdf, laid.pages - skip
+    def _record(self, job: Job, laid: Laid) -> None:
         self.stats.rendered += 1
         self._rendered.add(job.key)
-        self.stats.findings.extend(laid.findings)
-        atomic_write_bytes(self.cache / f"{job.key}.pdf", data)
+        self._findings[job.key] = list(laid.findings)
+        atomic_write_bytes(self.cache / f"{job.key}.pdf", laid.pdf)
         atomic_write_text(
-            self.cache / f"{job.key}.json",
+            self._meta_path(job.key),
             json.dumps(
                 {
-                    "pages": pages,
-                    "skip": skip,
+                    "pages": laid.pages,
                     "findings": [f.as_dict() for f in laid.findings],
-                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "sha256": hashlib.sha256(laid.pdf).hexdigest(),
+                    "measure": laid.measure.as_dict(),
                 }
             ),
         )
-        self._done[job.key] = (data, pages, skip)
-        unit.pages = pages
-        measured[unit.content_key] = pages
+        self._pdf[job.key] = laid.pdf
+        self._laid[job.key] = (laid.pages, laid.measure)
 
     def _job(self, key: str, html: str) -> Job:
         return Job(
@@ -409,43 +364,234 @@ class SectionBuilder:
             self.profile.pdf_variant,
         )
 
-    def _forget_unused(self, units: list[Unit]) -> None:
-        """Sections this build laid out at a place they did not keep (a first guess of a
-        length was wrong) are not left in the cache."""
-        for key in self._rendered - {u.key for u in units}:
-            for suffix in (".pdf", ".json"):
-                (self.cache / f"{key}{suffix}").unlink(missing_ok=True)
-            self._done.pop(key, None)
+    # -- the build
+
+    def build(self, photo_urls: Mapping[ImageRequest, str]) -> Assembled:
+        """Lay out (or take from the cache) every section, fit them, pad the edition to
+        its multiple of pages, and assemble it; `photo_urls` are the URLs of the prepared
+        photos."""
+        try:
+            plan, _ = self._fitted(photo_urls, pdf=True)
+            units = self.lay_out(plan.sections, pdf=True)
+            return self._assemble(plan, units)
+        finally:
+            self.close()
+
+    def fit(self, photo_urls: Mapping[ImageRequest, str]) -> Plan:
+        """The plan with its sections fitted and padded, measured section by section but not
+        assembled (the one-pass editions lay it out as one document afterwards)."""
+        try:
+            return self._fitted(photo_urls, pdf=False)[0]
+        finally:
+            self.close()
+
+    def _fitted(
+        self, photo_urls: Mapping[ImageRequest, str], *, pdf: bool
+    ) -> tuple[Plan, list[Unit]]:
+        self._findings = {}
+        self.urls = dict(photo_urls)
+        self.renderer = Renderer(self.plan, self.profile, self.urls)
+        plan = self.plan
+        units = self.lay_out(plan.sections, pdf=pdf and self.refit is None)
+        for _ in range(MAX_FIT_ROUNDS):
+            if self.refit is None:
+                break
+            fitted = self.refit(self.plan, plan, [(u.section, u.measure) for u in units])
+            if fitted is None:
+                break
+            if fitted.sections == plan.sections:
+                plan = fitted  # what it says changed, not the pages
+                break
+            plan = self._adopt(fitted)
+            units = self.lay_out(plan.sections, pdf=False)
+        before = {id(s) for s in self.plan.sections}
+        self.stats.fitted = [u.bookmark or "" for u in units if id(u.section) not in before]
+        pad = (-sum(u.pages for u in units)) % self.profile.pad_to
+        if pad:
+            plan = self._adopt(plan.padded(pad))
+            units = self.lay_out(plan.sections, pdf=False)
+        for u in units:
+            self.stats.findings.extend(self._findings.get(u.key, []))
+        return plan, units
+
+    def _adopt(self, plan: Plan) -> Plan:
+        """A plan made by copyfit or padding: its new photos prepared, its renderer made."""
+        new = [s.request for s in plan.slots if s.request not in self.urls]
+        if new:
+            if self.prepare is None:
+                raise RuntimeError("copyfit placed a photo, and no way to prepare it")
+            self.urls.update(self.prepare(new))  # (and tells the fetcher of the new files)
+        self.renderer = Renderer(plan, self.profile, self.urls)
+        self._html.clear()
+        return plan
+
+    def close(self) -> None:
+        if self.pool is not None and self._own_pool:
+            # Nothing left to lay out: a worker still warming up is not waited for.
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = None if self._own_pool else self.pool
 
     # -- one PDF
 
-    def _assemble(self, units: list[Unit]) -> Assembled:
+    def _assemble(self, plan: Plan, units: list[Unit]) -> Assembled:
+        used = {u.key for u in units}
+        for key in self._rendered - used:
+            (self.cache / f"{key}.pdf").unlink(missing_ok=True)  # its measure stays
+            self._pdf.pop(key, None)
         self.stats.reused = sum(1 for u in units if u.key not in self._rendered)
         self.stats.total = len(units)
+        starts_list, page = [], 0
+        for u in units:
+            starts_list.append(page)
+            page += u.pages
+        starts = {u.anchor: s for u, s in zip(units, starts_list, strict=True) if u.anchor}
+        self.stats.moved = self._moved(units, starts_list)
+        overlay = self._overlay(plan, units, starts_list, starts)
         parts = []
         for u in units:
-            data, _, skip = self._done[u.key]
+            pdf = self._pdf.get(u.key) or self._cached_pdf(u.key)
+            assert pdf is not None
             rubric = None
             if isinstance(u.section, ArticleSection):
                 rubric = u.section.opens_rubric or u.section.article.rubric
             parts.append(
                 Part(
-                    data,
-                    skip,
+                    pdf,
+                    0,
                     u.anchor,
                     u.bookmark,
                     rubric,
                     isinstance(u.section, ArticleSection) and bool(u.section.opens_rubric),
                 )
             )
-        pdf, sources, starts = assemble(parts)
-        return Assembled(pdf, sources, units, starts)
+        edition, sources, starts = assemble(parts)
+        pages: list[PageMeasure] = []
+        for u, first in zip(units, starts_list, strict=True):
+            for k, m in enumerate(u.measure.pages):
+                dx = _shift(m, k, first + k)
+                if dx:
+                    shift_page(edition.pages[first + k], dx)
+                pages.append(_shifted(m, dx))
+        drawn = pikepdf.open(io.BytesIO(overlay))
+        sources.append(drawn)
+        for i, target in enumerate(edition.pages):
+            if i < len(drawn.pages):
+                target.add_overlay(drawn.pages[i], pikepdf.Rectangle(target.trimbox))
+        return Assembled(edition, sources, units, starts, plan, pages)
+
+    def _moved(self, units: list[Unit], starts: list[int]) -> list[str]:
+        """Sections that begin on another page than in the last build of this edition."""
+        name = f"{self.plan.issue.root.resolve()}|{self.profile.name}"
+        path = self.cache / f"starts-{_sha(name)}.json"
+        now = {u.bookmark: s for u, s in zip(units, starts, strict=True) if u.bookmark}
+        try:
+            before = json.loads(path.read_text())
+        except (OSError, ValueError):
+            before = {}
+        if before != now:
+            atomic_write_text(path, json.dumps(now))
+        if not isinstance(before, dict):
+            return []
+        return sorted(t for t, s in now.items() if t in before and before[t] != s)
+
+    # -- the overlay: running heads, folios, page numbers, filler bands
+
+    def _overlay(
+        self, plan: Plan, units: list[Unit], starts: list[int], anchors: dict[str, int]
+    ) -> bytes:
+        assert self.renderer is not None
+        page = self.renderer.html([units[0].section], placeholders=True, fillers_inline=False)
+        head = page.split("<body", 1)[0]
+        head = head.replace("</head>", f"<style>{OVERLAY_CSS}</style>\n</head>", 1)
+        body = []
+        for u, first in zip(units, starts, strict=True):
+            runs: list[list[tuple[int, PageMeasure]]] = []
+            for k, m in enumerate(u.measure.pages):
+                if runs and runs[-1][-1][1].name == m.name:
+                    runs[-1].append((first + k, m))
+                else:
+                    runs.append([(first + k, m)])
+            band = ""
+            if isinstance(u.section, ArticleSection) and u.section.fit.filler is not None:
+                band = str(self.renderer.filler_html(u.section, anchors))
+            for run in runs:
+                tag, classes, data = run[0][1].root
+                tag = tag if re.fullmatch(r"[a-z][a-z0-9]*", tag or "") else "div"
+                attrs = "".join(
+                    f' {k}="{html_escape.escape(v)}"'
+                    for k, v in data
+                    if re.fullmatch(r"data-[a-z0-9-]+", k)
+                )
+                body.append(
+                    f'<{tag} class="{html_escape.escape(classes)} edition-overlay-root"{attrs}>'
+                    f'<div style="page: {run[0][1].name or "auto"}">'
+                )
+                for number, m in run:
+                    brk = "" if number == 0 else "break-before: page; "
+                    body.append(f'<div class="edition-overlay-page" style="{brk}">')
+                    body.extend(_ref_html(r, m, anchors) for r in m.refs)
+                    if band and m is u.measure.pages[-1]:
+                        body.append(_band_html(band, m, plan))
+                    body.append("</div>")
+                body.append(f"</div></{tag}>")
+        html = f'{head}<body class="edition-overlay">{"".join(body)}</body></html>'
+        key = _sha(self.fingerprint, "overlay", html)
+        if self._known(key) is None or self._cached_pdf(key) is None:
+            self._run([self._job(key, html)])
+        laid = self._pdf.get(key) or self._cached_pdf(key)
+        assert laid is not None
+        return laid
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    try:
-        if path.read_text() == text:
-            return
-    except OSError:
-        pass
-    atomic_write_text(path, text)
+def _shift(measure: PageMeasure, k: int, number: int) -> float:
+    """How far page `k` (0-based) of a section, laid out as if the section began on a
+    right-hand page, moves sideways as page `number` (0-based) of the edition: not at all
+    when it stays on its side; by the difference of its margins when it changes sides
+    (the layout's margins are mirrored, inside and outside)."""
+    if k % 2 == number % 2:
+        return 0.0
+    left, right = measure.area[0], measure.width - measure.area[2]
+    return right - left
+
+
+def _shifted(m: PageMeasure, dx: float) -> PageMeasure:
+    """A page's measurement moved sideways by `dx`."""
+    if not dx:
+        return m
+    return dataclasses.replace(
+        m,
+        area=(m.area[0] + dx, m.area[1], m.area[2] + dx, m.area[3]),
+        columns=tuple(
+            dataclasses.replace(c, left=c.left + dx, right=c.right + dx) for c in m.columns
+        ),
+        lines=tuple(
+            dataclasses.replace(ln, left=ln.left + dx, right=ln.right + dx) for ln in m.lines
+        ),
+        blocks=tuple(
+            dataclasses.replace(b, left=b.left + dx, right=b.right + dx) for b in m.blocks
+        ),
+        refs=tuple(
+            dataclasses.replace(r, left=r.left + dx, line_left=r.line_left + dx) for r in m.refs
+        ),
+    )
+
+
+def _ref_html(ref: Ref, m: PageMeasure, anchors: dict[str, int]) -> str:
+    """A page number drawn where its stand-in was laid out, in the same type: a box of its
+    own at the stand-in's place (its line is its own strut, so the baseline is the same)."""
+    page = anchors.get(ref.anchor)
+    if page is None:
+        return ""
+    text = html_escape.escape(re.sub(r"\d+", str(page + 1), ref.text, count=1))
+    cls = html_escape.escape(ref.css_class)
+    style = (
+        f"left: {ref.left - m.area[0]:.3f}pt; top: {ref.top - m.area[1]:.3f}pt; font: {ref.font}"
+    )
+    style = html_escape.escape(style)
+    return f'<span class="{cls} edition-overlay-block" style="{style}">{text}</span>'
+
+
+def _band_html(band: str, m: PageMeasure, plan: Plan) -> str:
+    bottom = m.flow_bottom if m.flow_bottom is not None else m.bottom
+    top = bottom - m.area[1]
+    return f'<div class="edition-overlay-band" style="top: {top:.3f}pt">{band}</div>'

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from edition.errors import Finding
 from edition.pdf.engine import weasyprint
 from edition.pdf.fetch import FetchRules, safe_fetcher
 from edition.pdf.worker import findings_from_log, weasyprint_warnings
-from edition.plan.model import AdPage, ImageRequest, Plan, Section
+from edition.plan.model import ImageRequest, Plan
 from edition.profiles import Profile
 from edition.render.html import Renderer
 
@@ -35,7 +34,11 @@ def lay_out_one_pass(
     photo_urls: Mapping[ImageRequest, str],
     html: str | None = None,
 ) -> OnePass:
-    """Lay out `html` (the whole edition, rendered from `plan` when not given) in one pass."""
+    """Lay out `html` (the whole edition, rendered from `plan` when not given) in one pass.
+
+    The section build pads the plan to the profile's multiple of pages before; when the
+    one pass still comes out short, the padded plan is laid out again (its photos must be
+    among `photo_urls`)."""
     root = plan.issue.root.resolve()
     if html is None:
         html = Renderer(plan, profile, photo_urls).html()
@@ -43,10 +46,15 @@ def lay_out_one_pass(
     fetcher = safe_fetcher(rules)
     with weasyprint_warnings() as records:
         document = html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render()
-        pages = list(document.pages)
-        padded = (-len(pages)) % profile.pad_to
+        padded = (-len(document.pages)) % profile.pad_to
         if padded:
-            pages = _pad(plan, profile, fetcher, photo_urls, root, pages, padded)
+            more = plan.padded(padded)
+            if all(s.request in photo_urls for s in more.slots):
+                html = Renderer(more, profile, photo_urls).html()
+                document = html_class(
+                    string=html, base_url=str(root) + "/", url_fetcher=fetcher
+                ).render()
+        pages = list(document.pages)
         data = document.copy(pages).write_pdf(
             pdf_identifier=f"{plan.issue.id}-{profile.name}".encode(),
             pdf_variant=profile.pdf_variant,
@@ -54,33 +62,3 @@ def lay_out_one_pass(
             uncompressed_pdf=True,
         )
     return OnePass(data, len(pages), padded, [*rules.refused, *findings_from_log(records)])
-
-
-def _pad(
-    plan: Plan,
-    profile: Profile,
-    fetcher: object,
-    photo_urls: Mapping[ImageRequest, str],
-    root: Path,
-    pages: list,
-    count: int,
-) -> list:
-    """House-ad pages up to a multiple of the profile's page count, before the covers at the end.
-
-    Nothing after the insertion point carries a folio or is referred to by page number.
-    """
-    trailing = 0
-    for s in reversed(plan.sections):
-        if isinstance(s, AdPage) and s.role in ("inside-back", "back-cover"):
-            trailing += 1
-        else:
-            break
-    pads: list[Section] = [
-        s for s in plan.padded(count) if isinstance(s, AdPage) and s.role == "pad"
-    ]
-    html = Renderer(plan, profile, photo_urls).html(pads)
-    extra = (
-        weasyprint().HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render().pages
-    )
-    at = len(pages) - trailing
-    return pages[:at] + list(extra) + pages[at:]

@@ -7,7 +7,7 @@ import io
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
@@ -15,6 +15,7 @@ import pikepdf
 from edition.errors import Finding, Severity
 from edition.pdf.engine import weasyprint
 from edition.pdf.fetch import FetchRules, safe_fetcher
+from edition.pdf.measure import SectionMeasure, measure_document
 
 
 class _Collect(logging.Handler):
@@ -63,12 +64,13 @@ class Job:
 
 @dataclass(frozen=True)
 class Laid:
-    """A laid-out document: its PDF (streams compressed), its page count, and what was
-    found while laying it out (WeasyPrint's warnings, refused resources)."""
+    """A laid-out document: its PDF (streams compressed), its page count, what was found
+    while laying it out (WeasyPrint's warnings, refused resources), and its pages measured."""
 
     pdf: bytes
     pages: int
     findings: tuple[Finding, ...]
+    measure: SectionMeasure = field(default_factory=SectionMeasure)
 
 
 def warm_up() -> None:
@@ -91,6 +93,7 @@ def render_job(job: Job) -> Laid:
     fetcher = safe_fetcher(fetch_rules(job))
     with weasyprint_warnings() as records:
         document = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render()
+        measure = measure_document(document)
         data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True)
     # Compressed here, in parallel and once per section, so that assembling the edition
     # only copies streams (qpdf keeps compressed streams as they are).
@@ -99,4 +102,4 @@ def render_job(job: Job) -> Laid:
         pdf.save(buf, compress_streams=True)
         data = buf.getvalue()
     findings = (*fetcher.refused, *findings_from_log(records))
-    return Laid(data, len(document.pages), findings)
+    return Laid(data, len(document.pages), findings, measure)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edition.errors import Finding
 from edition.issue.markdown import Block
 from edition.issue.model import Ad, Article, Issue, NewsSpec
 from edition.layout.spec import Layout
@@ -84,6 +85,25 @@ class Insert:
 
 
 @dataclass(frozen=True)
+class ArticleFit:
+    """What copyfit changed in an article, in the layout's terms (the section's lead photo
+    and items already show it; this is the record, and what a rebuild starts from)."""
+
+    lead_steps: int = 0  # the lead photo's height, in baseline steps from the layout's
+    pullquote: bool = True  # the pull quote is set
+    figures: bool = True  # the in-text photos are set
+    # Boxes moved in the text: (kind, paragraphs; later when positive).
+    box_moves: tuple[tuple[str, int], ...] = ()
+    filler: Filler | None = None
+    unbreak: tuple[str, ...] = ()  # words set without their soft hyphens (hyphen runs)
+    tries: int = 0  # layouts copyfit asked for (the ladder stops at the layout's `passes`)
+
+    @property
+    def changed(self) -> bool:
+        return self != ArticleFit()
+
+
+@dataclass(frozen=True)
 class ArticleSection:
     article: Article
     number: int
@@ -96,6 +116,7 @@ class ArticleSection:
     kind: str = "article"
     half_art: Slot | None = None
     opens_rubric: str | None = None  # the rubric's name on its first article (bookmarks)
+    fit: ArticleFit = ArticleFit()
 
     @property
     def anchor(self) -> str:
@@ -154,9 +175,26 @@ class NewsSection:
 
 
 @dataclass(frozen=True)
+class Filler:
+    """A band across the text width at an article's foot, filling its last page: one of
+    the magazine's house ads, the Populer list, or Berita Terbaru briefs."""
+
+    kind: str  # "house", "populer", "brief"
+    lines: int  # its height in lines of the baseline grid
+    house: str | None = None  # which house ad
+    popular: tuple[Related, ...] = ()  # the Populer list it shows
+    briefs: tuple[NewsItem, ...] = ()  # the Berita Terbaru items it holds
+
+
+@dataclass(frozen=True)
 class InframePage:
     photos: list[Slot]
     first: bool = False
+    shape: str = ""  # "single", "double", "landscape" (one landscape across the top)
+
+    def __post_init__(self) -> None:
+        if not self.shape:
+            object.__setattr__(self, "shape", "double" if len(self.photos) == 2 else "single")
 
 
 @dataclass(frozen=True)
@@ -166,7 +204,24 @@ class InframeSection:
     anchor: str = "inframe"
 
 
-Section = CoverSection | AdPage | ContentsSection | NewsSection | ArticleSection | InframeSection
+@dataclass(frozen=True)
+class PopulerPage:
+    """A page of the issue's Populer list, set large: material of its own that pads the
+    edition before any house ad does."""
+
+    popular: list[Related]
+    kind: str = "populer-page"
+
+
+Section = (
+    CoverSection
+    | AdPage
+    | ContentsSection
+    | NewsSection
+    | ArticleSection
+    | InframeSection
+    | PopulerPage
+)
 
 
 @dataclass(frozen=True)
@@ -175,6 +230,7 @@ class Plan:
     layout: Layout
     dpi: int
     sections: list[Section] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)  # what the planner settled for
 
     @property
     def time_zone(self) -> str:
@@ -189,21 +245,12 @@ class Plan:
     def articles(self) -> list[ArticleSection]:
         return [s for s in self.sections if isinstance(s, ArticleSection)]
 
-    def padded(self, count: int) -> list[Section]:
-        """The sections with `count` house-ad pages before the inside back and back cover."""
-        sections = list(self.sections)
-        at = len(sections)
-        while at > 0 and _is_back_cover(sections[at - 1]):
-            at -= 1
-        house = self.layout.ads.house
-        pads: list[Section] = [
-            AdPage(house=house[(i + 1) % len(house)], role="pad") for i in range(count)
-        ]
-        return sections[:at] + pads + sections[at:]
+    def padded(self, count: int) -> Plan:
+        """The plan with `count` more pages: the issue's own material first (a longer
+        Inframe, a Populer page), then house ads (see `edition.plan.pad`)."""
+        from edition.plan.pad import pad_plan
 
-
-def _is_back_cover(section: Section) -> bool:
-    return isinstance(section, AdPage) and section.role in ("inside-back", "back-cover")
+        return pad_plan(self, count)
 
 
 def section_slots(section: Section) -> list[Slot]:

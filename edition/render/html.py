@@ -65,9 +65,12 @@ class Renderer:
         extra_css: str = "",
         *,
         placeholders: bool = False,
+        fillers_inline: bool = True,
     ) -> str:
         """With `placeholders`, page numbers are left as markers for `fill_pages`: the
-        same HTML then serves every position a section may take."""
+        same HTML then serves every position a section may take. Without
+        `fillers_inline`, the bands that fill articles' last pages are left out (the
+        section build draws them over the page)."""
         plan = self.plan
         if sections is not None:
             plan = dataclasses.replace(plan, sections=sections)
@@ -100,7 +103,23 @@ class Renderer:
             page_of=page_of,
             page_ref=page_ref,
             time_zone=plan.time_zone,
+            fillers_inline=fillers_inline,
         )
+
+    def filler_html(self, section: ArticleSection, pages: dict[str, int]) -> Markup:
+        """The band that fills an article's last page (`fillers.html.j2`), alone, with the
+        page numbers it shows (`pages`: anchor -> 0-based page)."""
+        known = {a: p + 1 for a, p in pages.items()}
+
+        def page_ref(ref: str | None) -> str:
+            anchor = (ref or "").lstrip("#")
+            return self.strings.page_ref.format(page=known[anchor]) if anchor in known else ""
+
+        module = self.template.environment.get_template("fillers.html.j2").make_module(
+            {"issue": self.plan.issue.spec, "layout": self.plan.layout, "page_ref": page_ref,
+             "plan": self.plan}
+        )  # fmt: skip
+        return Markup(module.band(section))  # type: ignore[attr-defined]
 
 
 # Markers of page numbers not known yet (characters of Unicode's private use area).

@@ -1,0 +1,270 @@
+"""Copyfit: from each article's measured pages to the next adjustment, on a ladder of steps
+in the layout's own terms, chosen by measuring (never by counting words).
+
+For each article, after every layout, in this order:
+
+1. A last page that carries only a tail (less than `fit.stub` of its type area), or an
+   article longer than the pages the editor planned for it, is pulled back: the lead
+   photo made lower by whole lines of the baseline grid (each line of photo frees a line
+   in every column under it), then the pull quote left out, then the in-text photos;
+   only as far as the measured tail needs, and only when the ladder can reach it.
+2. A last page less than `fit.half` full gets text pushed onto it by a higher lead photo,
+   when a few lines do it (never past `fit.lead_max`, nor under 250 ppi).
+3. Columns of the last page that end more than `fit.balance_lines` apart: the box among
+   them is moved earlier or later in the text.
+4. A cut word on the third line in a row ending in a hyphen is kept whole.
+5. What is still empty at the foot of a last page less than half full is filled with a
+   band across the text width: the Populer list, or one of the magazine's house ads.
+
+A section whose text changed is laid out again and measured again; the builder calls
+this again until nothing changes. Starting always from the planner's section, the result
+depends on the sources only: two builds of the same issue fit it the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from edition.errors import Finding, Location, Severity
+from edition.fit.apply import apply_fit, lead_height, step_mm
+from edition.fit.state import MM, ArticleState, article_state
+from edition.layout.spec import Layout
+from edition.pdf.measure import SectionMeasure
+from edition.plan.model import (
+    ArticleFit,
+    ArticleSection,
+    Filler,
+    ImageRequest,
+    NewsSection,
+    Plan,
+    Section,
+)
+
+PHOTO_PPI = 250  # a photo the fit makes larger must still hold this
+SLACK = 2  # lines more than the measured tail, for what keeps lines together
+POPULER_LINES = (10, 22)  # the Populer band's height range, in lines
+
+
+def fit_plan(
+    base: Plan, plan: Plan, measured: Sequence[tuple[Section, SectionMeasure]]
+) -> Plan | None:
+    """The next plan: every article's next step on the ladder, from its measurement.
+
+    `base` is the plan as planned, `plan` the one `measured` was laid out from. Returns
+    None when nothing changes."""
+    layout = plan.layout
+    bases = {s.anchor: s for s in base.articles}
+    sections: list[Section] = []
+    states: dict[str, ArticleState] = {}
+    settled: set[str] = set()
+    for section, measure in measured:
+        if not isinstance(section, ArticleSection) or not measure.pages:
+            sections.append(section)
+            continue
+        planned = bases.get(section.anchor, section)
+        state = article_state(measure, layout)
+        states[section.anchor] = state
+        step = next_fit(planned, section, state, layout)
+        if step is None:
+            settled.add(section.anchor)
+            sections.append(section)
+        else:
+            sections.append(apply_fit(planned, step, layout))
+    sections = _fill(plan, sections, states, settled)
+    notes = [*base.notes, *_unfitted(sections, states, settled, layout)]
+    if sections == plan.sections and notes == plan.notes:
+        return None
+    return dataclasses.replace(plan, sections=sections, notes=notes)
+
+
+def _lead_range(base: ArticleSection, layout: Layout) -> tuple[int, int]:
+    """The steps the lead photo may take: within the layout's limits, and never to a size
+    where the photo holds less than 250 ppi (or less than it did as planned)."""
+    if base.lead is None:
+        return 0, 0
+    step = step_mm(layout)
+    height = base.lead.request.height_mm
+    low = math.ceil((layout.fit.lead_min - height) / step - 1e-9)
+    high = math.floor((layout.fit.lead_max - height) / step + 1e-9)
+    floor = min(PHOTO_PPI, base.lead.effective_dpi or PHOTO_PPI)
+    while high > 0 and _dpi(base, high, layout) < floor:
+        high -= 1
+    return min(0, low), max(0, high)
+
+
+def _dpi(base: ArticleSection, steps: int, layout: Layout) -> float:
+    assert base.lead is not None
+    req: ImageRequest = dataclasses.replace(
+        base.lead.request, height_mm=lead_height(base, steps, layout)
+    )
+    sw, sh = base.lead.source_px
+    return req.effective_dpi(sw, sh) if sw and sh else float("inf")
+
+
+def next_fit(
+    base: ArticleSection, section: ArticleSection, state: ArticleState, layout: Layout
+) -> ArticleFit | None:
+    """The next step of the ladder for an article laid out with `section.fit`; None when its
+    text stays as it is (a band may still fill its last page). A step may change several
+    rungs at once, so that an article is laid out as few times as it can be."""
+    rules = layout.fit
+    fit = dataclasses.replace(section.fit, filler=None)
+    if fit.tries >= rules.passes:
+        return None
+    if base.half_ad is not None and state.pages == 1 and section.half_ad_page != 1:
+        return None  # the ad moves to the only page (see _fill): its text is unchanged
+    step = _pages_step(base, fit, state, layout)
+    if step is None and state.unbalanced:
+        step = _next_move(fit, state)
+    if step is None and (state.widows or state.orphans):
+        _, high = _lead_range(base, layout)
+        if fit.lead_steps + 1 <= high:
+            step = _with(fit, lead_steps=fit.lead_steps + 1)
+    # Words cut three lines in a row are kept whole, at the first layout that changes the
+    # text anyway, or in a layout of their own once (new runs may come of it: they stay).
+    fresh = tuple(w for w in state.runs if w not in fit.unbreak)
+    if fresh and (step is not None or not fit.unbreak):
+        step = _with(step or fit, unbreak=fit.unbreak + fresh)
+    if step is None:
+        return None
+    return _with(step, tries=fit.tries + 1)
+
+
+def _pages_step(
+    base: ArticleSection, fit: ArticleFit, state: ArticleState, layout: Layout
+) -> ArticleFit | None:
+    """A tail pulled back onto the pages before it, or text pushed onto a last page less
+    than half full, as far as the ladder's rungs reach; None when they do not."""
+    rules = layout.fit
+    cols = state.columns
+    low, high = _lead_range(base, layout)
+    planned = base.article.meta.pages
+    over = (state.pages - planned) if planned else int(state.stub(rules.stub))
+    if over == 1:
+        need = state.tail + SLACK + (SLACK if state.runs else 0)
+        lead = max(0, fit.lead_steps - low) * cols
+        quote = state.blocks.get("pullquote", 0.0) + 2 if fit.pullquote else 0.0
+        figures = state.blocks.get("inline-photo", 0.0) + 1.5 if fit.figures else 0.0
+        if lead >= need:
+            return _with(fit, lead_steps=fit.lead_steps - math.ceil(need / cols))
+        if lead + quote >= need:
+            rest = max(0.0, need - quote)
+            return _with(fit, pullquote=False, lead_steps=fit.lead_steps - math.ceil(rest / cols))
+        if lead + quote + figures >= need:
+            rest = max(0.0, need - quote - figures)
+            return _with(
+                fit,
+                pullquote=False,
+                figures=False,
+                lead_steps=fit.lead_steps - math.ceil(rest / cols),
+            )
+        return None
+    if over <= 0 and state.used < rules.half and not (planned and state.pages < planned):
+        lines = (layout.text_height * MM) / state.line
+        deficit = math.ceil((rules.half - state.used) * lines) + 1
+        if fit.lead_steps >= 0 and fit.lead_steps + deficit <= high:
+            return _with(fit, lead_steps=fit.lead_steps + deficit)
+    return None
+
+
+_MOVES = (-2, 2, -4, 4)
+
+
+def _next_move(fit: ArticleFit, state: ArticleState) -> ArticleFit | None:
+    """A box that unbalances the last page moved: two paragraphs earlier, then later, then
+    four; the pull quote, which can go, goes when moving it does not help."""
+    kinds = [k for k in state.last_boxes if k in ("sidebar", "pullquote", "baca-juga",
+                                                   "quarter-ad", "inline-photo")]  # fmt: skip
+    if not kinds:
+        return None
+    kind = {"inline-photo": "figure"}.get(kinds[0], kinds[0])
+    moves = dict(fit.box_moves)
+    tried = moves.get(kind, 0)
+    later = _MOVES[_MOVES.index(tried) + 1 :] if tried in _MOVES else _MOVES
+    if tried == 0:
+        later = _MOVES
+    if later:
+        moves[kind] = later[0]
+        return _with(fit, box_moves=tuple(sorted(moves.items())))
+    if kind == "pullquote" and fit.pullquote:
+        return _with(fit, pullquote=False)
+    return None
+
+
+def _with(fit: ArticleFit, **changes: object) -> ArticleFit:
+    return dataclasses.replace(fit, **changes)  # type: ignore[arg-type]
+
+
+# -- filling last pages
+
+
+def _fill(
+    plan: Plan,
+    sections: list[Section],
+    states: dict[str, ArticleState],
+    settled: set[str],
+) -> list[Section]:
+    """A band at the foot of every settled article whose last page is less than half full,
+    in plan order: the Populer list once (when its height suits it), else house ads in turn.
+    A one-page article with a half-page ad carries the ad on its page."""
+    layout = plan.layout
+    rules = layout.fit
+    popular = next((s.popular for s in sections if isinstance(s, NewsSection)), [])
+    populer_used = False
+    house_turn = 0
+    out: list[Section] = []
+    for s in sections:
+        if not isinstance(s, ArticleSection) or s.anchor not in settled:
+            out.append(s)
+            continue
+        state = states[s.anchor]
+        if s.half_ad is not None and state.pages == 1 and s.half_ad_page != 1:
+            out.append(dataclasses.replace(s, half_ad_page=1))
+            continue
+        filler = None
+        lines = state.free - rules.filler_gap_lines
+        if state.used < rules.half and lines >= rules.filler_min_lines:
+            low, high = POPULER_LINES
+            if "populer" in rules.fillers and popular and not populer_used and low <= lines <= high:
+                filler = Filler("populer", lines, popular=tuple(popular))
+                populer_used = True
+            elif "house" in rules.fillers and rules.house_bands:
+                house = rules.house_bands[house_turn % len(rules.house_bands)]
+                house_turn += 1
+                filler = Filler("house", lines, house=house)
+        if filler != s.fit.filler:
+            s = dataclasses.replace(s, fit=dataclasses.replace(s.fit, filler=filler))
+        out.append(s)
+    return out
+
+
+def _unfitted(
+    sections: list[Section], states: dict[str, ArticleState], settled: set[str], layout: Layout
+) -> list[Finding]:
+    """Articles the ladder could not bring to their pages: said at the article's file."""
+    out = []
+    for s in sections:
+        if not isinstance(s, ArticleSection) or s.anchor not in settled:
+            continue
+        state = states[s.anchor]
+        planned = s.article.meta.pages
+        over = (state.pages - planned) if planned else int(state.stub(layout.fit.stub))
+        if over <= 0:
+            continue
+        lines = state.tail if over == 1 else state.tail + (over - 1) * state.columns * 60
+        pages = state.pages - over
+        words = round(lines * state.words_per_line / 10) * 10
+        out.append(
+            Finding(
+                f"{lines} lines over its {pages} page{'s' if pages != 1 else ''}",
+                Location(Path(s.article.path)),
+                f"cut about {words} words, or give it {state.pages} pages",
+                "fit.overflow",
+                Severity.WARNING,
+                obj=s.article.slug,
+            )
+        )
+    return out
