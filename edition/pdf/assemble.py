@@ -70,6 +70,18 @@ def shift_page(page: pikepdf.Page, dx: float) -> None:
             )
 
 
+def overlay_page(target: pikepdf.Page, drawn: pikepdf.Page, name: str) -> None:
+    """Draw page `drawn` (of another PDF, the same size) over `target`, as a form named
+    `name` (a name of its own for every page: pages may share their resources)."""
+    formx = drawn.as_form_xobject()
+    placed = target.add_resource(formx, Name.XObject, Name("/" + name))
+    rect = pikepdf.Rectangle(target.trimbox)
+    placement = target.calc_form_xobject_placement(formx, placed, rect, allow_expand=True)
+    target.contents_add(b"q\n", prepend=True)
+    target.contents_add(b"Q\n" + placement, prepend=False)
+    target.contents_coalesce()
+
+
 def _outline(pdf: pikepdf.Pdf, parts: list[Part], start: dict[str, int]) -> None:
     """Sections at the top level; articles under their rubric."""
     with pdf.open_outline() as outline:

@@ -43,7 +43,7 @@ import pikepdf
 from edition import __version__
 from edition.errors import Finding
 from edition.layout.spec import Strings
-from edition.pdf.assemble import LINK_SCHEME, Part, assemble, shift_page
+from edition.pdf.assemble import LINK_SCHEME, Part, assemble, overlay_page, shift_page
 from edition.pdf.fetch import FetchRules
 from edition.pdf.measure import PageMeasure, Ref, SectionMeasure
 from edition.pdf.worker import Job, Laid, render_job, warm_up
@@ -57,6 +57,7 @@ from edition.plan.model import (
     Plan,
     Section,
 )
+from edition.plan.pad import pad_plan
 from edition.profiles import Profile
 from edition.render.html import Renderer, fill_pages
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
@@ -101,6 +102,7 @@ class Unit:
     anchor: str | None
     bookmark: str | None  # its entry in the PDF outline
     key: str = ""  # what it holds (its HTML, the layout, the profile)
+    mkey: str = ""  # what its measurement depends on (its photos by their shape only)
     pages: int = 0
     measure: SectionMeasure = field(default_factory=SectionMeasure)
 
@@ -251,6 +253,44 @@ class SectionBuilder:
     def key(self, section: Section) -> str:
         return _sha(self.fingerprint, self.section_html(section))
 
+    def measure_key(self, section: Section) -> str:
+        """What a section's measurement depends on: its HTML with each photo named by the
+        shape of its box, not by its content (a new photo of the same shape lays out the
+        same)."""
+        html = self.section_html(section)
+        html = re.sub(
+            r'src="([^"]*)"', lambda m: f'src="{self._shapes.get(m.group(1), m.group(1))}"', html
+        )
+        return _sha(self.fingerprint, "measure", html)
+
+    _shapes: dict[str, str]
+
+    def _learn_shapes(self, plan: Plan) -> None:
+        self._shapes = {}
+        for slot in plan.slots:
+            url = self.urls.get(slot.request)
+            if url is None:
+                continue
+            req = slot.request
+            shape = f"{req.width_mm}x{req.height_mm}:{req.crop}"
+            if not req.crop and all(slot.source_px):
+                shape += ":" + "x".join(map(str, req.target_px(*slot.source_px)))
+            self._shapes[url] = f"edition-photo:{shape}"
+
+    def _measured(self, mkey: str) -> tuple[int, SectionMeasure] | None:
+        """Pages and measurement of a section laid out before, in any build."""
+        if mkey in self._by_shape:
+            return self._by_shape[mkey]
+        try:
+            info = json.loads((self.cache / f"m-{mkey}.json").read_text())
+            result = (int(info["pages"]), SectionMeasure.from_dict(info["measure"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        self._by_shape[mkey] = result
+        return result
+
+    _by_shape: dict[str, tuple[int, SectionMeasure]]
+
     def _meta_path(self, key: str) -> Path:
         return self.cache / f"{key}.json"
 
@@ -290,18 +330,22 @@ class SectionBuilder:
         What is neither in the cache nor laid out in this build is laid out now, in
         parallel."""
         units = []
-        todo: dict[str, tuple[Section, str]] = {}
+        todo: dict[str, tuple[str, str]] = {}
         for s in sections:
             anchor, bookmark = anchor_of(s, self.strings)
-            unit = Unit(s, anchor, bookmark, self.key(s))
+            unit = Unit(s, anchor, bookmark, self.key(s), self.measure_key(s))
             units.append(unit)
-            known = self._known(unit.key)
-            if known is not None and (not pdf or self._cached_pdf(unit.key) is not None):
+            if pdf:
+                if self._known(unit.key) is not None and self._cached_pdf(unit.key) is not None:
+                    continue
+            elif self._measured(unit.mkey) is not None or self._known(unit.key) is not None:
                 continue
-            todo.setdefault(unit.key, (s, self.section_html(s)))
-        self._run([self._job(k, h) for k, (_, h) in todo.items()])
+            todo.setdefault(unit.key, (unit.mkey, self.section_html(s)))
+        self._run([self._job(k, h, m) for k, (m, h) in todo.items()])
         for unit in units:
-            unit.pages, unit.measure = self._laid[unit.key]
+            known = self._laid.get(unit.key) or self._measured(unit.mkey)
+            assert known is not None
+            unit.pages, unit.measure = known
         return units
 
     def _run(self, jobs: list[Job]) -> None:
@@ -336,7 +380,8 @@ class SectionBuilder:
                     self.progress(done, total)
 
     def _record(self, job: Job, laid: Laid) -> None:
-        self.stats.rendered += 1
+        if not job.key.startswith("overlay-"):
+            self.stats.rendered += 1
         self._rendered.add(job.key)
         self._findings[job.key] = list(laid.findings)
         atomic_write_bytes(self.cache / f"{job.key}.pdf", laid.pdf)
@@ -353,8 +398,12 @@ class SectionBuilder:
         )
         self._pdf[job.key] = laid.pdf
         self._laid[job.key] = (laid.pages, laid.measure)
+        if job.mkey:
+            record = {"pages": laid.pages, "measure": laid.measure.as_dict()}
+            atomic_write_text(self.cache / f"m-{job.mkey}.json", json.dumps(record))
+            self._by_shape[job.mkey] = (laid.pages, laid.measure)
 
-    def _job(self, key: str, html: str) -> Job:
+    def _job(self, key: str, html: str, mkey: str = "") -> Job:
         return Job(
             key,
             html,
@@ -362,6 +411,7 @@ class SectionBuilder:
             tuple(str(r) for r in self.fetcher.roots),
             tuple((u, str(p)) for u, p in self.fetcher.prepared.items()),
             self.profile.pdf_variant,
+            mkey,
         )
 
     # -- the build
@@ -389,8 +439,10 @@ class SectionBuilder:
         self, photo_urls: Mapping[ImageRequest, str], *, pdf: bool
     ) -> tuple[Plan, list[Unit]]:
         self._findings = {}
+        self._by_shape = {}
         self.urls = dict(photo_urls)
         self.renderer = Renderer(self.plan, self.profile, self.urls)
+        self._learn_shapes(self.plan)
         plan = self.plan
         units = self.lay_out(plan.sections, pdf=pdf and self.refit is None)
         for _ in range(MAX_FIT_ROUNDS):
@@ -408,7 +460,7 @@ class SectionBuilder:
         self.stats.fitted = [u.bookmark or "" for u in units if id(u.section) not in before]
         pad = (-sum(u.pages for u in units)) % self.profile.pad_to
         if pad:
-            plan = self._adopt(plan.padded(pad))
+            plan = self._adopt(pad_plan(plan, pad))
             units = self.lay_out(plan.sections, pdf=False)
         for u in units:
             self.stats.findings.extend(self._findings.get(u.key, []))
@@ -422,6 +474,7 @@ class SectionBuilder:
                 raise RuntimeError("copyfit placed a photo, and no way to prepare it")
             self.urls.update(self.prepare(new))  # (and tells the fetcher of the new files)
         self.renderer = Renderer(plan, self.profile, self.urls)
+        self._learn_shapes(plan)
         self._html.clear()
         return plan
 
@@ -476,7 +529,7 @@ class SectionBuilder:
         sources.append(drawn)
         for i, target in enumerate(edition.pages):
             if i < len(drawn.pages):
-                target.add_overlay(drawn.pages[i], pikepdf.Rectangle(target.trimbox))
+                overlay_page(target, drawn.pages[i], f"EditionPage{i + 1}")
         return Assembled(edition, sources, units, starts, plan, pages)
 
     def _moved(self, units: list[Unit], starts: list[int]) -> list[str]:
@@ -535,7 +588,7 @@ class SectionBuilder:
                     body.append("</div>")
                 body.append(f"</div></{tag}>")
         html = f'{head}<body class="edition-overlay">{"".join(body)}</body></html>'
-        key = _sha(self.fingerprint, "overlay", html)
+        key = "overlay-" + _sha(self.fingerprint, html)
         if self._known(key) is None or self._cached_pdf(key) is None:
             self._run([self._job(key, html)])
         laid = self._pdf.get(key) or self._cached_pdf(key)

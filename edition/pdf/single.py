@@ -15,6 +15,7 @@ from edition.pdf.engine import weasyprint
 from edition.pdf.fetch import FetchRules, safe_fetcher
 from edition.pdf.worker import findings_from_log, weasyprint_warnings
 from edition.plan.model import ImageRequest, Plan
+from edition.plan.pad import pad_plan
 from edition.profiles import Profile
 from edition.render.html import Renderer
 
@@ -48,7 +49,7 @@ def lay_out_one_pass(
         document = html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render()
         padded = (-len(document.pages)) % profile.pad_to
         if padded:
-            more = plan.padded(padded)
+            more = pad_plan(plan, padded)
             if all(s.request in photo_urls for s in more.slots):
                 html = Renderer(more, profile, photo_urls).html()
                 document = html_class(

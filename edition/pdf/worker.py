@@ -60,6 +60,7 @@ class Job:
     roots: tuple[str, ...]
     prepared: tuple[tuple[str, str], ...]
     variant: str | None
+    mkey: str = ""  # under which its measurement is kept (photos named by shape only)
 
 
 @dataclass(frozen=True)

@@ -245,13 +245,6 @@ class Plan:
     def articles(self) -> list[ArticleSection]:
         return [s for s in self.sections if isinstance(s, ArticleSection)]
 
-    def padded(self, count: int) -> Plan:
-        """The plan with `count` more pages: the issue's own material first (a longer
-        Inframe, a Populer page), then house ads (see `edition.plan.pad`)."""
-        from edition.plan.pad import pad_plan
-
-        return pad_plan(self, count)
-
 
 def section_slots(section: Section) -> list[Slot]:
     """Every photo a section places, in order."""
