@@ -170,7 +170,7 @@ def _build(
     issue_root = plan.issue.root.resolve()
     step("Preparing photos")
     rules = FetchRules([issue_root, *plan.layout.folders, share_dir("assets")])
-    from edition.fit import fit_plan
+    from edition.fit import Memory, fit_plan
     from edition.pdf.sections import SectionBuilder
 
     def prepare_more(requests: list[ImageRequest]) -> dict[ImageRequest, str]:
@@ -191,6 +191,7 @@ def _build(
         progress=progress("sections") if progress else None,
         refit=fit_plan,
         prepare=prepare_more,
+        remember=Memory(plan.layout),
     )
     one_pass = profile.tagged or single_pass
     try:

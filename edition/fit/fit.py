@@ -268,3 +268,43 @@ def _unfitted(
             )
         )
     return out
+
+
+class Memory:
+    """Copyfit's record of an article (its text's part of the fit, as plain data), and
+    the article fitted again from it: what the section build guesses an edited article
+    will need, to lay it out at the same time as the article as planned."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+
+    def record(self, section: Section) -> dict[str, object] | None:
+        if not isinstance(section, ArticleSection) or not section.fit.changed:
+            return None
+        fit = section.fit
+        return {
+            "lead_steps": fit.lead_steps,
+            "pullquote": fit.pullquote,
+            "figures": fit.figures,
+            "box_moves": [list(m) for m in fit.box_moves],
+            "unbreak": list(fit.unbreak),
+            "tries": fit.tries,
+        }
+
+    def again(self, section: Section, record: dict[str, object]) -> Section | None:
+        if not isinstance(section, ArticleSection):
+            return None
+        try:
+            fit = ArticleFit(
+                lead_steps=int(record["lead_steps"]),  # type: ignore[call-overload]
+                pullquote=bool(record["pullquote"]),
+                figures=bool(record["figures"]),
+                box_moves=tuple((str(k), int(v)) for k, v in record["box_moves"]),  # type: ignore[attr-defined]
+                unbreak=tuple(str(w) for w in record["unbreak"]),  # type: ignore[attr-defined]
+                tries=int(record["tries"]),  # type: ignore[call-overload]
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        if section.lead is None and fit.lead_steps:
+            return None
+        return apply_fit(section, fit, self.layout)

@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import pikepdf
 
@@ -92,6 +93,16 @@ OVERLAY_CSS = """
 Refit = Callable[[Plan, Plan, Sequence[tuple[Section, SectionMeasure]]], Plan | None]
 """Copyfit: the plan as planned, the plan laid out, and each section's measurement -> a
 plan with fitted sections, or None when nothing is to change."""
+
+
+class Remember(Protocol):
+    """What copyfit did to a section, as plain data, and the section it did it to again:
+    an edited article is laid out as planned and, at the same time, fitted as it was
+    last time (usually what copyfit decides again, so the edit costs one round)."""
+
+    def record(self, section: Section) -> dict[str, Any] | None: ...
+
+    def again(self, section: Section, record: dict[str, Any]) -> Section | None: ...
 
 
 @dataclass
@@ -198,6 +209,7 @@ class SectionBuilder:
         executor: Executor | None = None,
         refit: Refit | None = None,
         prepare: Callable[[list[ImageRequest]], Mapping[ImageRequest, str]] | None = None,
+        remember: Remember | None = None,
     ) -> None:
         self.plan, self.profile, self.fetcher = plan, profile, fetcher
         self.cache = cache_dir / "sections"
@@ -207,6 +219,7 @@ class SectionBuilder:
         self.progress = progress
         self.refit = refit
         self.prepare = prepare
+        self.remember = remember
         self._own_pool = executor is None
         self.pool: Executor | None = executor
         if self.pool is None and self.workers > 1:
@@ -325,12 +338,18 @@ class SectionBuilder:
 
     # -- laying out
 
-    def lay_out(self, sections: Sequence[Section], *, pdf: bool) -> list[Unit]:
+    def lay_out(
+        self, sections: Sequence[Section], *, pdf: bool, also: Sequence[Section] = ()
+    ) -> list[Unit]:
         """Units for `sections`, each measured; with `pdf`, each with its PDF at hand.
         What is neither in the cache nor laid out in this build is laid out now, in
-        parallel."""
+        parallel, and with it the sections `also` (a guess of what comes next)."""
         units = []
         todo: dict[str, tuple[str, str]] = {}
+        for s in also:
+            key, mkey = self.key(s), self.measure_key(s)
+            if self._measured(mkey) is None and self._known(key) is None:
+                todo.setdefault(key, (mkey, self.section_html(s)))
         for s in sections:
             anchor, bookmark = anchor_of(s, self.strings)
             unit = Unit(s, anchor, bookmark, self.key(s), self.measure_key(s))
@@ -444,7 +463,9 @@ class SectionBuilder:
         self.renderer = Renderer(self.plan, self.profile, self.urls)
         self._learn_shapes(self.plan)
         plan = self.plan
-        units = self.lay_out(plan.sections, pdf=pdf and self.refit is None)
+        units = self.lay_out(
+            plan.sections, pdf=pdf and self.refit is None, also=self._guesses(plan)
+        )
         for _ in range(MAX_FIT_ROUNDS):
             if self.refit is None:
                 break
@@ -464,7 +485,42 @@ class SectionBuilder:
             units = self.lay_out(plan.sections, pdf=False)
         for u in units:
             self.stats.findings.extend(self._findings.get(u.key, []))
+        self._remember(units)
         return plan, units
+
+    def _memory(self) -> Path:
+        name = f"{self.plan.issue.root.resolve()}|{self.profile.name}"
+        return self.cache / f"fits-{_sha(name)}.json"
+
+    def _guesses(self, plan: Plan) -> list[Section]:
+        """Sections laid out as planned for the first time, fitted as copyfit fitted them
+        in the last build (when their photos are ready)."""
+        if self.remember is None:
+            return []
+        try:
+            memory = json.loads(self._memory().read_text())
+        except (OSError, ValueError):
+            return []
+        out = []
+        for s in plan.sections:
+            anchor, _ = anchor_of(s, self.strings)
+            record = memory.get(anchor) if anchor and isinstance(memory, dict) else None
+            if not isinstance(record, dict) or self._measured(self.measure_key(s)) is not None:
+                continue
+            guess = self.remember.again(s, record)
+            if guess is not None and all(x.request in self.urls for x in plan.slots):
+                out.append(guess)
+        return out
+
+    def _remember(self, units: list[Unit]) -> None:
+        if self.remember is None:
+            return
+        memory = {}
+        for u in units:
+            record = self.remember.record(u.section)
+            if u.anchor and record is not None:
+                memory[u.anchor] = record
+        _write_if_changed(self._memory(), json.dumps(memory, sort_keys=True))
 
     def _adopt(self, plan: Plan) -> Plan:
         """A plan made by copyfit or padding: its new photos prepared, its renderer made."""
@@ -648,3 +704,12 @@ def _band_html(band: str, m: PageMeasure, plan: Plan) -> str:
     bottom = m.flow_bottom if m.flow_bottom is not None else m.bottom
     top = bottom - m.area[1]
     return f'<div class="edition-overlay-band" style="top: {top:.3f}pt">{band}</div>'
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    try:
+        if path.read_text() == text:
+            return
+    except OSError:
+        pass
+    atomic_write_text(path, text)
