@@ -42,6 +42,8 @@ class PhotoSizes(_Table):
     news_ratio: Annotated[float, Field(gt=0)] = 0.62
     contents_thumb: Mm = 30
     inframe_gap: Mm = 3  # between two photos on one Inframe page
+    framed_width: Mm = 150  # an upright Inframe photo too small for a full page, framed
+    full_ppi: int = Field(default=240, ge=1)  # what a full-page or full-bleed photo holds
     # Darkening baked into photos that carry type (a CSS gradient would be RGB in print).
     cover_shade: list[Shade] = Field(default_factory=list)
     inframe_shade: list[Shade] = Field(default_factory=list)

@@ -25,7 +25,7 @@ from edition.plan.model import (
 )
 
 # A landscape photo alone on an Inframe page: across the page, bleeding at the top.
-LANDSCAPE_HEIGHT = 170  # mm
+LANDSCAPE_HEIGHT = 160  # mm
 
 
 def pad_plan(plan: Plan, count: int) -> Plan:

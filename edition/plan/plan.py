@@ -7,6 +7,7 @@ import re
 
 from markupsafe import Markup
 
+from edition.errors import Finding, Location, Severity
 from edition.issue.markdown import Block, markdown_blocks
 from edition.issue.model import Ad, Article, Issue, Photo
 from edition.layout.spec import Layout, Shade
@@ -28,6 +29,7 @@ from edition.plan.model import (
     Section,
     Slot,
 )
+from edition.plan.pad import LANDSCAPE_HEIGHT
 
 
 def plan_issue(
@@ -47,6 +49,7 @@ class _Planner:
     dpi: int
     quality: int
     cmyk: bool
+    notes: list[Finding] = dataclasses.field(default_factory=list)
 
     def slot(
         self,
@@ -194,7 +197,7 @@ class _Planner:
             )
         )
         sections = [*front, ContentsSection(groups, thumbs), *body, *back]
-        return Plan(issue, layout, self.dpi, sections)
+        return Plan(issue, layout, self.dpi, sections, notes=list(self.notes))
 
     def news(self) -> NewsSection:
         issue, layout = self.issue, self.layout
@@ -214,26 +217,53 @@ class _Planner:
         return NewsSection(items, popular)
 
     def inframe(self) -> InframeSection:
-        """One full-bleed opener, then landscapes two to a page and portraits alone."""
-        page = self.layout.page
+        """Photos where they hold their resolution: an upright photo full-bleed on its page
+        when it holds `photos.full_ppi` there, else framed, smaller, on its page; landscapes
+        two to a page (a landscape is never cut to an upright page), an odd one out across
+        the top of a page of its own. The first page opens the section, with its label."""
+        layout = self.layout
+        page = layout.page
         w = page.width + 2 * page.bleed
         # The photos bleed at the top and the sides; the bottom margin holds the folio.
         full_h = page.height - page.bottom + page.bleed
-        half_h = (full_h - self.layout.photos.inframe_gap) / 2
+        half_h = (full_h - layout.photos.inframe_gap) / 2
+        framed_w = layout.photos.framed_width
+        framed_h = framed_w * full_h / w
+        shade = tuple(layout.photos.inframe_shade)
         pages: list[InframePage] = []
         pending: list[Photo] = []
-        for i, photo in enumerate(self.issue.inframe):
+
+        def add(slots: list[Photo], shape: str) -> None:
+            first = not pages
+            made = []
+            for k, p in enumerate(slots):
+                tint = shade if first and k == 0 else ()
+                if shape == "single":
+                    made.append(self.slot(p, w, full_h, shade=tint))
+                elif shape == "framed":
+                    made.append(self.slot(p, framed_w, framed_h, shade=tint))
+                elif shape == "double":
+                    made.append(self.slot(p, w, half_h, shade=tint))
+                else:
+                    made.append(self.slot(p, w, LANDSCAPE_HEIGHT, shade=tint))
+            pages.append(InframePage(made, first=first, shape=shape))
+
+        for photo in self.issue.inframe:
             sw, sh = photo.size
-            if i == 0 or sh > sw:
-                shade = tuple(self.layout.photos.inframe_shade) if i == 0 else ()
-                pages.append(InframePage([self.slot(photo, w, full_h, shade=shade)], first=i == 0))
+            if sh > sw:
+                full = self.slot(photo, w, full_h)
+                if full.effective_dpi >= layout.photos.full_ppi or not all(photo.size):
+                    add([photo], "single")
+                else:
+                    add([photo], "framed")
+                    self.notes.append(_smaller(photo, full.effective_dpi, layout.photos.full_ppi))
                 continue
             pending.append(photo)
             if len(pending) == 2:
-                pages.append(InframePage([self.slot(p, w, half_h) for p in pending]))
+                add(pending, "double")
                 pending = []
-        if pending:  # an odd landscape out: alone, full bleed
-            pages.append(InframePage([self.slot(pending[0], w, full_h)]))
+        if pending:  # an odd landscape out: across the top of its page
+            add(pending, "landscape")
         return InframeSection(pages)
 
     def article(
@@ -337,3 +367,15 @@ def _with_drop_cap(blocks: list[Block]) -> list[Block]:
             blocks[i] = Block(Markup(html), b.kind, b.figure, b.words)
             break
     return blocks
+
+
+def _smaller(photo: Photo, dpi: float, need: int) -> Finding:
+    return Finding(
+        f"photo holds {dpi:.0f} ppi on a full page, under the {need} a full page needs: "
+        "set smaller on its page",
+        Location(photo.path),
+        "use a larger original to have it full-bleed",
+        "plan.photo-smaller",
+        Severity.WARNING,
+        obj=photo.path.name,
+    )
