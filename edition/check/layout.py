@@ -350,17 +350,10 @@ class _Context:
         severity: Severity,
         obj: str | None = None,
     ) -> None:
-        where = Location(_relative(section.article.path, self.plan)) if section else None
+        where = Location(section.article.path) if section else None
         self.findings.append(
             Finding(message, where or Location(self.pdf), hint, code, severity, page, obj)
         )
-
-
-def _relative(path: Path, plan: Plan) -> Path:
-    try:
-        return path.resolve().relative_to(plan.issue.root.resolve().parent)
-    except ValueError:
-        return path
 
 
 def check_layout(
@@ -748,7 +741,7 @@ def _photos(ctx: _Context, plan: Plan) -> None:
                     Finding(
                         f"photo holds {ppi:.0f} ppi at {req.width_mm:.0f} x "
                         f"{req.height_mm:.0f} mm (under {PHOTO_PPI})",
-                        Location(_relative(req.source, plan)),
+                        Location(req.source),
                         "use a larger original, or give it a smaller slot",
                         "layout.photo-resolution",
                         WARNING,
