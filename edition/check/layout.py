@@ -751,9 +751,17 @@ def _photos(ctx: _Context, plan: Plan) -> None:
 
 
 def _slots(section: object) -> list:
-    from edition.plan.model import section_slots
+    """The photos a section places, not the ads' artwork (the advertiser's, checked as ads)."""
+    from edition.plan.model import AdPage, Insert, section_slots
 
-    return [s for s in section_slots(section) if s.request.crop]  # type: ignore[arg-type]
+    if isinstance(section, AdPage):
+        return []
+    ads = set()
+    if isinstance(section, ArticleSection):
+        ads = {id(section.half_art)} | {
+            id(i.slot) for i in section.items if isinstance(i, Insert) and i.kind == "quarter-ad"
+        }
+    return [s for s in section_slots(section) if s.request.crop and id(s) not in ads]  # type: ignore[arg-type]
 
 
 def _snip(text: str, n: int = 40) -> str:

@@ -161,6 +161,10 @@ def _pages_step(
                 figures=False,
                 lead_steps=fit.lead_steps - math.ceil(rest / cols),
             )
+        # A few lines over: the text a little tighter (with the lead photo as low as it
+        # goes), once; when that does not do, a band fills the page.
+        if state.tail <= rules.tracking_lines and rules.tracking_min and not fit.tracking:
+            return _with(fit, tracking=rules.tracking_min, lead_steps=min(fit.lead_steps, low))
         return None
     if over <= 0 and state.used < rules.half and not (planned and state.pages < planned):
         lines = (layout.text_height * MM) / state.line
@@ -288,6 +292,7 @@ class Memory:
             "figures": fit.figures,
             "box_moves": [list(m) for m in fit.box_moves],
             "unbreak": list(fit.unbreak),
+            "tracking": fit.tracking,
             "tries": fit.tries,
         }
 
@@ -301,6 +306,7 @@ class Memory:
                 figures=bool(record["figures"]),
                 box_moves=tuple((str(k), int(v)) for k, v in record["box_moves"]),  # type: ignore[attr-defined]
                 unbreak=tuple(str(w) for w in record["unbreak"]),  # type: ignore[attr-defined]
+                tracking=int(record.get("tracking", 0)),  # type: ignore[call-overload]
                 tries=int(record["tries"]),  # type: ignore[call-overload]
             )
         except (KeyError, TypeError, ValueError):

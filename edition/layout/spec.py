@@ -105,6 +105,10 @@ class FitRules(_Table):
     # Populer page, house ads.
     pad: list[PadKind] = Field(default_factory=lambda: list(PAD_KINDS))
     passes: int = Field(default=3, ge=0, le=8)  # layouts of one article while fitting
+    # A tail of a few lines no other rung reaches: the text set this much tighter
+    # (thousandths of an em, 0 = never), and up to how many lines it is tried for.
+    tracking_min: int = Field(default=-10, ge=-30, le=0)
+    tracking_lines: int = Field(default=8, ge=0)
 
 
 class Strings(_Table):

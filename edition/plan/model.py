@@ -96,6 +96,7 @@ class ArticleFit:
     box_moves: tuple[tuple[str, int], ...] = ()
     filler: Filler | None = None
     unbreak: tuple[str, ...] = ()  # words set without their soft hyphens (hyphen runs)
+    tracking: int = 0  # letter-spacing of the text, in thousandths of an em (tighter < 0)
     tries: int = 0  # layouts copyfit asked for (the ladder stops at the layout's `passes`)
 
     @property
