@@ -379,3 +379,26 @@ def test_every_article_ends_on_a_page_at_least_half_used(built):
             assert (lowest - top) / (bottom - top) >= 0.5, section.article.slug
     finally:
         doc.close()
+
+
+@pytest.mark.slow
+def test_pages_read_back_once_are_remembered_by_what_they_draw(built, tmp_path: Path):
+    import pikepdf
+
+    from edition.check.layout import check_layout
+    from edition.check.pages import drawing_key
+    from edition.profiles import get_profile
+
+    profile = get_profile("print")
+    with pikepdf.open(built.pdf) as pdf:
+        keys = [drawing_key(page, profile) for page in pdf.pages]
+    assert len(set(keys)) == len(keys)  # every page draws something of its own
+    doc = pdfium.PdfDocument(str(built.pdf))
+    try:
+        fresh = check_layout(built.pdf, doc, built.plan)
+        first = check_layout(built.pdf, doc, built.plan, None, keys, tmp_path)
+        again = check_layout(built.pdf, doc, built.plan, None, keys, tmp_path)
+    finally:
+        doc.close()
+    assert (tmp_path / "layout-pages.json").is_file()
+    assert [str(f) for f in first] == [str(f) for f in fresh] == [str(f) for f in again]

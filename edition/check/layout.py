@@ -12,7 +12,9 @@ shapes of the lines suggest.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import itertools
+import json
 import re
 import statistics
 from collections.abc import Iterable, Sequence
@@ -27,6 +29,7 @@ from edition.language.hyphenate import allowed_break
 from edition.layout.spec import Layout
 from edition.pdf.measure import Line, PageMeasure
 from edition.plan.model import ArticleSection, Plan
+from edition.store.atomic import atomic_write_text
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 MM = 72 / 25.4
@@ -361,11 +364,66 @@ def check_layout(
     doc: pdfium.PdfDocument,
     plan: Plan,
     measured: Sequence[PageMeasure | None] | None = None,
+    keys: Sequence[str] | None = None,
+    cache_dir: Path | None = None,
 ) -> list[Finding]:
     """The page checks of a built edition (`measured`: the build's own measurement of each
-    page, where it has one)."""
-    read = read_pages(doc)
+    page, where it has one). With `cache_dir` and `keys` (one per page, of what the page
+    draws), a page read back before is not read again."""
+    if cache_dir is None or keys is None or len(keys) != len(doc):
+        read = read_pages(doc)
+    else:
+        read = _read_remembered(doc, keys, cache_dir / "layout-pages.json")
     return check_read_pages(path, read, plan, outline_of(path), measured)
+
+
+def _read_remembered(doc: pdfium.PdfDocument, keys: Sequence[str], store: Path) -> list[ReadPage]:
+    try:
+        known = json.loads(store.read_text())
+    except (OSError, ValueError):
+        known = {}
+    out, seen = [], {}
+    for i, key in enumerate(keys):
+        data = known.get(key) if key and isinstance(known, dict) else None
+        page = _from_json(data, i + 1) if data else None
+        if page is None:
+            pdf_page = doc[i]
+            try:
+                page = _read_page(pdf_page, i + 1)
+            finally:
+                pdf_page.close()
+        if key:
+            seen[key] = _to_json(page)
+        out.append(page)
+    if seen != known:
+        atomic_write_text(store, json.dumps(seen))
+    return out
+
+
+def _to_json(page: ReadPage) -> dict:
+    return {
+        "size": [page.width, page.height],
+        "lines": [dataclasses.astuple(ln) for ln in page.lines],
+        "images": page.images,
+        "areas": page.areas,
+    }
+
+
+def _from_json(data: dict, number: int) -> ReadPage | None:
+    try:
+        lines = [
+            PdfLine(t, a, b, c, d, e, f, g, tuple(h)) for t, a, b, c, d, e, f, g, h in data["lines"]
+        ]
+        return ReadPage(
+            number,
+            float(data["size"][0]),
+            float(data["size"][1]),
+            lines,
+            [tuple(x) for x in data["images"]],
+            [tuple(x) for x in data["areas"]],
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def check_read_pages(

@@ -62,6 +62,19 @@ def check_pages(
     return out
 
 
+def drawing_key(page: pikepdf.Page, profile: Profile) -> str:
+    """What a page draws: its key (`_page_key`) and the drawing of the forms it paints
+    (what is drawn over a page at assembly is one)."""
+    h = hashlib.sha256(_page_key(page, profile).encode())
+    for xobj in resources(page.obj, "/XObject").values():
+        if xobj.get("/Subtype") == pikepdf.Name.Form:
+            try:
+                h.update(content_of(xobj))
+            except pikepdf.PdfError:
+                return ""
+    return h.hexdigest()
+
+
 def _page_key(page: pikepdf.Page, profile: Profile) -> str:
     """What a page's checks depend on: its drawing, its fonts and images, its boxes."""
     h = hashlib.sha256(f"{profile}|".encode())

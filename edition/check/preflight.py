@@ -40,7 +40,8 @@ def check_pdf(
             out += pages.check_pages(pdf, doc, profile, loc, cache_dir)
             if plan is not None:
                 out += document.check_placement(pdf, path, plan, photo_files or {})
-                out += layout.check_layout(path, doc, plan, measured)
+                keys = [pages.drawing_key(page, profile) for page in pdf.pages]
+                out += layout.check_layout(path, doc, plan, measured, keys, cache_dir)
     finally:
         doc.close()
     return out

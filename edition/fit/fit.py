@@ -126,7 +126,8 @@ def next_fit(
     # Words cut three lines in a row are kept whole, at the first layout that changes the
     # text anyway, or in a layout of their own once (new runs may come of it: they stay).
     fresh = tuple(w for w in state.runs if w not in fit.unbreak)
-    if fresh and (step is not None or not fit.unbreak):
+    alone = rules.runs == "always" and not fit.unbreak
+    if fresh and rules.runs != "never" and (step is not None or alone):
         step = _with(step or fit, unbreak=fit.unbreak + fresh)
     if step is None:
         return None

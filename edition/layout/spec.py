@@ -105,6 +105,9 @@ class FitRules(_Table):
     # Populer page, house ads.
     pad: list[PadKind] = Field(default_factory=lambda: list(PAD_KINDS))
     passes: int = Field(default=3, ge=0, le=8)  # layouts of one article while fitting
+    # Words cut three lines in a row are kept whole: in a layout of their own ("always"),
+    # only when the article is laid out again for something else ("with-others"), or not.
+    runs: Literal["always", "with-others", "never"] = "always"
     # A tail of a few lines no other rung reaches: the text set this much tighter
     # (thousandths of an em, 0 = never), and up to how many lines it is tried for.
     tracking_min: int = Field(default=-10, ge=-30, le=0)
