@@ -326,7 +326,7 @@ def test_page_checks_find_a_widow_and_a_loose_line(plan):
         f"{section.article.path}: page 1: error: column 2: widow 'akhir paragraf.' (the last "
         "line of a paragraph at the top of a column) (fit the article so the paragraph breaks "
         "elsewhere) [layout.widow]",
-        f"{section.article.path}: page 1: warning: column 3: loose line 'jarak yang sangat "
+        f"{section.article.path}: page 1: info: column 3: loose line 'jarak yang sangat "
         "lebar' (word spaces 3.0 times the usual) (rewrite the paragraph or allow a break in "
         "its long words) [layout.loose-line]",
     ]

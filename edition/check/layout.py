@@ -31,7 +31,7 @@ from edition.pdf.measure import Line, PageMeasure
 from edition.plan.model import ArticleSection, Plan
 from edition.store.atomic import atomic_write_text
 
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 MM = 72 / 25.4
 SOFT = "\u2010"  # what WeasyPrint prints where it cut a word at a soft hyphen
 HARD = "-"
@@ -459,7 +459,7 @@ def check_read_pages(
         _ends(ctx, section, held)
         _flow(ctx, section, held, grid)
     _display(ctx, read, body, measures)
-    _photos(ctx, plan)
+    _photos(ctx, plan, plan.dpi)
     return ctx.findings
 
 
@@ -655,7 +655,7 @@ def _hyphens(
                     f"'{_snip(ln.text)}'",
                     "rewrite a line or let the build drop one break",
                     "layout.hyphen-run",
-                    WARNING,
+                    INFO,
                 )
         else:
             run = 0
@@ -702,7 +702,7 @@ def _loose(
                 f"{space / ctx.median_space:.1f} times the usual)",
                 "rewrite the paragraph or allow a break in its long words",
                 "layout.loose-line",
-                WARNING,
+                INFO,
             )
 
 
@@ -717,9 +717,10 @@ def _display(
     body: tuple[str, float],
     measures: Sequence[PageMeasure | None],
 ) -> None:
-    for i, page in enumerate(read):
-        measured = measures[i] if i < len(measures) else None
-        blocks = _measured_display(measured) if measured is not None else _read_display(page, body)
+    # Read back in the build and in `edition check` alike, so that both say the same.
+    del measures
+    for page in read:
+        blocks = _read_display(page, body)
         for lines in blocks:
             last = lines[-1]
             words = last.split()
@@ -730,16 +731,8 @@ def _display(
                     f"runt: '{_snip(lines[-2])} / {words[0]}' ends on a one-word line",
                     "bind the last two words or rewrite the line",
                     "layout.runt",
-                    WARNING,
+                    INFO,
                 )
-
-
-def _measured_display(page: PageMeasure) -> list[list[str]]:
-    blocks: dict[int, list[str]] = {}
-    for ln in page.lines:
-        if ln.kind in ("display", "h2") and ln.para >= 0:
-            blocks.setdefault(ln.para, []).append(_display_text(ln.text))
-    return [b for b in blocks.values() if b and b[-1]]
 
 
 def _display_text(text: str) -> str:
@@ -782,7 +775,7 @@ def _continues(prev: PdfLine, line: PdfLine) -> bool:
     )
 
 
-def _photos(ctx: _Context, plan: Plan) -> None:
+def _photos(ctx: _Context, plan: Plan, profile_dpi: int) -> None:
     """Every photo of an article where it holds less than 250 ppi (cover and Inframe:
     the planner's own checks say more)."""
     seen: set[tuple[Path, float, float]] = set()
@@ -794,11 +787,12 @@ def _photos(ctx: _Context, plan: Plan) -> None:
                 continue
             seen.add(key)
             ppi = slot.effective_dpi
-            if ppi < PHOTO_PPI:
+            need = min(PHOTO_PPI, round(PHOTO_PPI * profile_dpi / 300))
+            if ppi < need:
                 ctx.findings.append(
                     Finding(
                         f"photo holds {ppi:.0f} ppi at {req.width_mm:.0f} x "
-                        f"{req.height_mm:.0f} mm (under {PHOTO_PPI})",
+                        f"{req.height_mm:.0f} mm (under {need})",
                         Location(req.source),
                         "use a larger original, or give it a smaller slot",
                         "layout.photo-resolution",

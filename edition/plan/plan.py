@@ -251,6 +251,9 @@ class _Planner:
         for photo in self.issue.inframe:
             sw, sh = photo.size
             if sh > sw:
+                if pending and not pages:  # the first photo opens the section
+                    add(pending, "landscape")
+                    pending = []
                 full = self.slot(photo, w, full_h)
                 if full.effective_dpi >= layout.photos.full_ppi or not all(photo.size):
                     add([photo], "single")
