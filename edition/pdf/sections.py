@@ -82,6 +82,28 @@ class SectionStats:
 
 
 @dataclass(frozen=True)
+class Placed:
+    """A section laid out at its place, as a live view shows it before the edition is
+    assembled: its PDF (whose first `skip` pages are blanks) and its first page (1-based)."""
+
+    unit: Unit
+    first_page: int
+    pdf: bytes
+    skip: int
+
+
+@dataclass
+class Warm:
+    """What a long-running process (`edition serve`) lends a build: layout processes kept
+    warm between builds (used, never shut down here), and a call made as soon as every
+    section is laid out, before the edition is assembled, finished and checked."""
+
+    pool: ProcessPoolExecutor
+    workers: int
+    laid_out: Callable[[list[Placed]], None] | None = None
+
+
+@dataclass(frozen=True)
 class Assembled:
     """The edition assembled from its sections: the PDF, the section PDFs its pages come
     from (close them once it is saved), where each section starts (0-based page)."""
@@ -136,8 +158,10 @@ class SectionBuilder:
         workers: int | None = None,
         step: Callable[[str], None] = lambda _: None,
         progress: Callable[[int, int], None] | None = None,
+        warm: Warm | None = None,
     ) -> None:
         self.plan, self.profile, self.fetcher = plan, profile, fetcher
+        self.warm = warm
         self.cache = cache_dir / "sections"
         self.cache.mkdir(parents=True, exist_ok=True)
         self.workers = workers or min(os.cpu_count() or 1, 4)
@@ -146,7 +170,9 @@ class SectionBuilder:
         # The layout processes start now and import WeasyPrint while the rest of the
         # build goes on (WeasyPrint's import alone is a good part of a small rebuild).
         self.pool: ProcessPoolExecutor | None = None
-        if self.workers > 1:
+        if warm is not None:
+            self.workers, self.pool = warm.workers, warm.pool
+        elif self.workers > 1:
             self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=die_with_parent)
             for _ in range(self.workers):
                 self.pool.submit(warm_up)
@@ -294,6 +320,12 @@ class SectionBuilder:
                 if settled:
                     self.stats.moved = sorted(set(self.stats.moved))
                     self._forget_unused(units)
+                    if self.warm is not None and self.warm.laid_out is not None:
+                        placed = []
+                        for u, start in zip(units, starts, strict=True):
+                            data, _, skip = self._done[u.key]
+                            placed.append(Placed(u, start, data, skip))
+                        self.warm.laid_out(placed)
                     return self._assemble(units)
                 if any(
                     before[u.content_key] != u.pages and u.content_key in self._known for u in units
@@ -305,7 +337,7 @@ class SectionBuilder:
         raise RuntimeError("section page counts did not settle")
 
     def close(self) -> None:
-        if self.pool is not None:
+        if self.pool is not None and self.warm is None:
             # Nothing left to lay out: a worker still warming up is not waited for.
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
