@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 the build ran but preflight found errors (with --strict);
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -645,6 +646,78 @@ def stamp(ctx: click.Context, pdf: Path, name: str, sub_id: str, out_file: Path)
         f"wrote {result.path}: {result.pages} pages stamped "
         f'"{result.text}", {time.perf_counter() - started:.2f} s'
     )
+
+
+# -- the editor's desk: serve, proof, impose
+
+
+@main.command()
+@click.argument("issue_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, help="Port (default 8000).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    help="Address to listen on: this machine only (127.0.0.1, the default, or ::1).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["print", "screen"]),
+    default="print",
+    help="Which edition's pages to show (default print).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: dist/): the print PDF is kept current there.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Layout processes kept warm (default: 2, or 1 on a one-core machine).",
+)
+@click.pass_context
+@guarded
+def serve(
+    ctx: click.Context,
+    issue_dir: Path,
+    port: int,
+    host: str,
+    profile: str,
+    out_dir: Path | None,
+    workers: int | None,
+) -> None:
+    """Show ISSUE_DIR as a live flatplan in the browser, rebuilt on every save.
+
+    Every page in spreads, ads, the length of each article against its plan,
+    a page at reading size with its preflight findings pinned on it, and the
+    PDFs to download. Listens on this machine only; Ctrl-C stops it.
+    """
+    from edition.serve.run import serve_issue
+
+    console: Console = ctx.obj["console"]
+    started = time.strftime("%H:%M:%S")
+
+    def say(line: str) -> None:
+        console.info(f"[{time.strftime('%H:%M:%S')}] {_relative(line)}")
+
+    def ready(url: str) -> None:
+        console.done(f"The desk of {issue_dir} is at {url} (since {started}); Ctrl-C stops it.")
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the desk is stopped
+        serve_issue(
+            issue_dir,
+            port=port,
+            host=host,
+            profile=profile,
+            out_root=out_dir or Path("dist"),
+            workers=workers,
+            say=say,
+            ready=ready,
+        )
+    console.info("stopped")
 
 
 def run() -> None:  # pragma: no cover - console script entry

@@ -100,7 +100,7 @@ class Warm:
 
     pool: ProcessPoolExecutor
     workers: int
-    laid_out: Callable[[list[Placed]], None] | None = None
+    laid_out: Callable[[Plan, list[Placed]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -325,7 +325,7 @@ class SectionBuilder:
                         for u, start in zip(units, starts, strict=True):
                             data, _, skip = self._done[u.key]
                             placed.append(Placed(u, start, data, skip))
-                        self.warm.laid_out(placed)
+                        self.warm.laid_out(self.plan, placed)
                     return self._assemble(units)
                 if any(
                     before[u.content_key] != u.pages and u.content_key in self._known for u in units
