@@ -233,7 +233,10 @@ def _build(
     for src in sources:
         src.close()
     if html_out is not None and html is not None:
-        atomic_write_text(html_out, html)
+        from edition.render.browser import write_browser_html
+
+        # Photos, fonts and colours resolved so that a browser shows it (render/browser.py).
+        write_browser_html(html, html_out, rules.prepared, rules.roots)
         result.html = html_out
     result.seconds = time.perf_counter() - start
     return result, {req: p.path for req, p in prepared.items()}
