@@ -15,6 +15,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -627,6 +628,7 @@ def _fraction(page: pdfium.PdfPage, bounds: tuple[float, float, float, float]) -
 class _Placement:
     page: int
     box: Box
+    size_mm: tuple[int, int]  # the slot's, rounded as findings give it
 
 
 def _photo_index(laid: _Laid) -> dict[Path, list[_Placement]]:
@@ -648,7 +650,11 @@ def _photo_index(laid: _Laid) -> dict[Path, list[_Placement]]:
                     continue
                 slots.remove(slot)
                 found.setdefault(slot.request.source, []).append(
-                    _Placement(number, _fraction(page, bounds))
+                    _Placement(
+                        number,
+                        _fraction(page, bounds),
+                        (round(slot.request.width_mm), round(slot.request.height_mm)),
+                    )
                 )
         finally:
             page.close()
@@ -847,13 +853,16 @@ def _pins(
             else:
                 source = None
             placements = index.get(f.location.path, []) if f.location and own else []
+            size = re.search(r"(\d+) x (\d+) mm", f.message)
+            if size is not None:  # the placements of the size the finding is about
+                want = (int(size[1]), int(size[2]))
+                placements = [w for w in placements if w.size_mm == want] or placements
             if f.code.startswith(("photo.", "ad.")) and placements:
+                name = f.location.path.name if f.location else ""
                 for where in placements:
                     view = views.get(where.page)
-                    ref = _line_of(
-                        root,
-                        view.source if view else None,
-                        f.location.path.name if f.location else "",
+                    ref = _line_of(root, view.source if view else None, name) or _mention(
+                        root, name
                     )
                     mid_x = round((where.box[0] + where.box[2]) / 2, 4)
                     mid_y = round((where.box[1] + where.box[3]) / 2, 4)
@@ -899,17 +908,25 @@ def _find_text(page: pdfium.PdfPage, snippet: str) -> tuple[float, float] | None
 
 def _line_of(root: Path, source: str | None, needle: str) -> str | None:
     """`source:line` of the first line of `source` (relative to `root`) holding the first
-    words of `needle`; `source` alone when they are not found."""
-    if not source:
-        return None
+    words of `needle`, or None."""
     words = [w for w in needle.replace("\u2010", "").split() if w][:3]
+    if not source or not words:
+        return None
     try:
         lines = (root / source).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return source
-    if words:
-        want = " ".join(words).casefold()
-        for n, line in enumerate(lines, 1):
-            if want in " ".join(line.split()).casefold():
-                return f"{source}:{n}"
-    return source
+        return None
+    want = " ".join(words).casefold()
+    for n, line in enumerate(lines, 1):
+        if want in " ".join(line.split()).casefold():
+            return f"{source}:{n}"
+    return None
+
+
+def _mention(root: Path, name: str) -> str | None:
+    """Where the issue names a file: issue.toml first, then the articles."""
+    for path in [root / "issue.toml", *sorted((root / "articles").glob("*.md"))]:
+        found = _line_of(root, path.relative_to(root).as_posix(), name)
+        if found:
+            return found
+    return None
