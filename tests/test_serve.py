@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -25,7 +26,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from conftest import FIXTURES, REPO, invoke
-from PIL import Image
+from PIL import Image, ImageStat
 from pypdf import PdfReader
 
 from edition.commands.serve import Desk, preview_profile
@@ -444,3 +445,64 @@ def test_a_port_in_use_is_one_line(tmp_path):
         "program (another desk?) uses it: choose another with --port) [usage.port]"
     )
     assert not (tmp_path / "minimal").exists()  # nothing was built
+
+
+# -- edition build --html, for a browser
+
+
+@pytest.fixture(scope="module")
+def html_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("html")
+    issue = root / "minimal"
+    shutil.copytree(FIXTURES / "minimal", issue)
+    invoke(["build", issue, "--html", "--out", root / "dist"])
+    return root / "dist" / "minimal" / "minimal-print.html"
+
+
+@pytest.mark.slow
+def test_html_has_its_photos_fonts_and_screen_colours_beside_it(html_build):
+    html = html_build.read_text()
+    for gone in ("edition-photo:", "device-cmyk", "@color-profile", "file:"):
+        assert gone not in html
+    files = html_build.parent / "minimal-print_files"
+    sources = re.findall(r'<img[^>]* src="([^"]*)"', html)
+    assert sources
+    for src in sources:
+        assert src.startswith("minimal-print_files/photos/"), src
+        with Image.open(html_build.parent / src) as image:
+            assert image.format == "JPEG" and image.mode == "RGB"  # print photos are CMYK
+    fonts = re.findall(r'url\("(minimal-print_files/[^"]+\.(?:otf|ttf))"\)', html)
+    assert fonts and all((html_build.parent / f).is_file() for f in fonts)
+    # The layout's navy (CMYK 100/75/25/35 in layout.toml) as an sRGB colour: dark blue.
+    navy = re.search(r"--navy:\s*rgb\((\d+) (\d+) (\d+)\)", html)
+    assert navy is not None, "the layout's colours are given in rgb()"
+    r, g, b = map(int, navy.groups())
+    assert r < 60 and g < 90 and b > 70 and b > r + 30
+    assert sorted(p.name for p in files.iterdir()) == sorted(
+        {Path(f).name for f in fonts} | {"photos"}
+    )
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_html_opened_from_disk_shows_photos_fonts_and_a_dark_cover(html_build, browser):
+    page = browser.new_page(viewport={"width": 1000, "height": 1200})
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(html_build.as_uri())
+    page.wait_for_load_state("networkidle")
+    assert not failed
+    broken = page.evaluate(
+        "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length"
+    )
+    assert broken == 0
+    faces = page.evaluate(
+        "document.fonts.ready.then(s => Array.from(s).map(f => [f.family, f.status]))"
+    )
+    assert not [f for f in faces if f[1] == "error"]
+    loaded = {family.strip('"') for family, state in faces if state == "loaded"}
+    assert {"Noto Serif", "Inter", "Inter Display"} <= loaded
+    # The cover's type sits on its photo, not on white.
+    shot = Image.open(io.BytesIO(page.locator("section.cover").screenshot())).convert("L")
+    assert ImageStat.Stat(shot).mean[0] < 200
+    page.close()

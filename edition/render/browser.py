@@ -149,7 +149,8 @@ class _Page:
             target = self._resolve(m.group(2), base)
             return f'url("{target}")' if target is not None else 'url("")'
 
-        return screen_colours(_CSS_URL.sub(url, css))
+        # @color-profile goes before its url() would be copied for nothing.
+        return screen_colours(_CSS_URL.sub(url, _COLOR_PROFILE.sub("", css)))
 
     def _attribute(self, m: re.Match[str]) -> str:
         value = str(m.group(3))
