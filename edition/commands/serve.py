@@ -57,6 +57,7 @@ MM = 72 / 25.4
 SIZES = {"thumb": 36, "page": 120}  # dpi of a flatplan thumbnail and of the page view
 JPEG_QUALITY = 88
 IMAGE_CACHE = 400  # page images kept in memory (a 64-page issue has 128 of both sizes)
+RENDERERS = 2  # processes rendering page images (PDFium), apart from the build's
 
 
 @dataclass(frozen=True)
@@ -256,8 +257,9 @@ class Desk:
         """Start the layout processes and warm them up (call before other threads start:
         they are forked from this one and end with it)."""
         self._pool = self._new_pool()
-        self._renderer = ProcessPoolExecutor(max_workers=1, initializer=die_with_parent)
-        self._renderer.submit(time.sleep, 0).result()
+        self._renderer = ProcessPoolExecutor(max_workers=RENDERERS, initializer=die_with_parent)
+        for _ in range(RENDERERS):
+            self._renderer.submit(time.sleep, 0)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
@@ -406,6 +408,8 @@ class Desk:
         for s in stale:
             s.close()
         self._publish(snap)
+        for number in changed:  # the browsers will ask for these first
+            self._render(number, "thumb")
 
     def _ready(self, result: BuildResult, started: float) -> Snapshot:
         with self._lock:
@@ -495,36 +499,43 @@ class Desk:
     def page_image(self, number: int, size: str = "page") -> tuple[bytes, str] | None:
         """The JPEG of page `number` (1-based) at `size` ("thumb" or "page"), trimmed, and
         its token; None when there is no such page."""
+        found = self._render(number, size)
+        if found is None:
+            return None
+        job, token = found
+        try:
+            return job.result(), token
+        except (BrokenProcessPool, CancelledError, pdfium.PdfiumError):
+            with self._lock:
+                self._images.pop((token, size), None)
+            return None
+
+    def _render(self, number: int, size: str) -> tuple[Future[bytes], str] | None:
+        """The image of a page, being rendered or rendered (each once)."""
         with self._lock:
             pages = self.snapshot.pages
-            if not 1 <= number <= len(pages) or size not in SIZES:
+            if not 1 <= number <= len(pages) or size not in SIZES or self._renderer is None:
                 return None
             token = pages[number - 1].token
             where = self._laid.where.get(token)
-        if where is None:
-            return None
-        key = (token, size)
-        with self._lock:
+            if where is None:
+                return None
+            key = (token, size)
             job = self._images.get(key)
             if job is None:
-                if self._renderer is None:
-                    return None
                 section_key, section, index = where
-                job = self._renderer.submit(
-                    render_page, section_key, section.data, index, SIZES[size]
-                )
+                try:
+                    job = self._renderer.submit(
+                        render_page, section_key, section.data, index, SIZES[size]
+                    )
+                except RuntimeError:  # the desk is stopping
+                    return None
                 self._images[key] = job
                 while len(self._images) > IMAGE_CACHE:
                     self._images.popitem(last=False)
             else:
                 self._images.move_to_end(key)
-        try:
-            data = job.result()
-        except (BrokenProcessPool, CancelledError, pdfium.PdfiumError):
-            with self._lock:
-                self._images.pop(key, None)
-            return None
-        return data, token
+        return job, token
 
 
 _OPEN: OrderedDict[str, pdfium.PdfDocument] = OrderedDict()  # in the rendering process
