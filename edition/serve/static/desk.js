@@ -117,8 +117,12 @@ function drawFlatplan(status) {
     const fit = fits.get(page.number);
     if (fit) {
       const cls = fit.lines_over ? "fit over" : fit.lines_free ? "fit free" : "fit";
-      const short = fit.lines_over ? `+${fit.lines_over}` : fit.lines_free ? `\u2212${fit.lines_free}` : "\u2713";
-      sheet.append(el("span", { class: cls, title: `${fit.title}: ${fit.verdict}`, text: `${short} lines` }));
+      const short = fit.lines_over ? `${fit.lines_over} over` : fit.lines_free ? `${fit.lines_free} free` : "fits";
+      sheet.append(el("span", {
+        class: cls,
+        title: `${fit.title}: ${fit.pages} of ${fit.planned_pages} planned pages, ${fit.verdict}`,
+        text: short,
+      }));
     }
     const cap = fig.querySelector("figcaption");
     const label = page.kind === "article" && page.rubric && page.first ? `${page.rubric}` : "";
