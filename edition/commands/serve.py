@@ -57,6 +57,8 @@ MM = 72 / 25.4
 SIZES = {"thumb": 36, "page": 120}  # dpi of a flatplan thumbnail and of the page view
 JPEG_QUALITY = 88
 IMAGE_CACHE = 400  # page images kept in memory (a 64-page issue has 128 of both sizes)
+DOWNLOADS = ("print", "screen", "archive")
+PREVIEW = "screen-preview"  # the desk's screen edition: laid out section by section, untagged
 RENDERERS = 2  # processes rendering page images (PDFium), apart from the build's
 
 
@@ -461,27 +463,24 @@ class Desk:
         return data
 
     def downloads(self) -> list[dict[str, object]]:
-        """The editions' PDFs in the output folder, and whether each is older than the
-        sources (the served edition's is current once a build is ready)."""
+        """The editions' PDFs in the output folder, and whether each is newer than every
+        file of the issue; for the screen edition, also the desk's own untagged one."""
         out: list[dict[str, object]] = []
-        issue_id = self.issue_dir.resolve().name
-        output = Output(self.out_root)
-        for name in ("print", "screen", "archive"):
-            pdf = output.pdf(issue_id, name)
-            if not pdf.is_file():
+        for name in (*DOWNLOADS, PREVIEW):
+            pdf = self.pdf_path(name)
+            if pdf is None:
                 continue
-            stat = pdf.stat()
             out.append(
                 {
                     "profile": name,
                     "href": f"/pdf/{name}",
-                    "bytes": stat.st_size,
-                    "current": self._current(pdf, name),
+                    "bytes": pdf.stat().st_size,
+                    "current": self._current(pdf),
                 }
             )
         return out
 
-    def _current(self, pdf: Path, name: str) -> bool:
+    def _current(self, pdf: Path) -> bool:
         """Whether `pdf` is newer than every file of the issue."""
         try:
             made = pdf.stat().st_mtime
@@ -493,8 +492,15 @@ class Desk:
         return made >= newest
 
     def pdf_path(self, name: str) -> Path | None:
-        pdf = Output(self.out_root).pdf(self.issue_dir.resolve().name, name)
-        return pdf if name in ("print", "screen", "archive") and pdf.is_file() else None
+        """The PDF offered as `name` (an edition, or `screen-preview`), if it is there."""
+        issue_id = self.issue_dir.resolve().name
+        if name in DOWNLOADS:
+            pdf = Output(self.out_root).pdf(issue_id, name)
+        elif name == PREVIEW and self.preview_root != self.out_root:
+            pdf = Output(self.preview_root).pdf(issue_id, self.profile.name)
+        else:
+            return None
+        return pdf if pdf.is_file() else None
 
     def page_image(self, number: int, size: str = "page") -> tuple[bytes, str] | None:
         """The JPEG of page `number` (1-based) at `size` ("thumb" or "page"), trimmed, and
