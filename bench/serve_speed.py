@@ -9,7 +9,8 @@ DIR, DIR is copied there and only the copy is edited.
 
 It starts `edition serve` on the issue (a fresh output folder: the first build is cold),
 opens the desk in headless Chromium (Debian's /usr/bin/chromium, through Playwright) at
-the first page of the 5th article, and waits for the first build. Then, --runs times:
+the page of the 5th article where its middle body paragraph ends (where the edit will
+show), and waits for the first build. Then, --runs times:
 one sentence with a number new to this run is added to the middle body paragraph of
 that article and the file is saved; the time is taken just before the write. Measured in
 the browser, on the same clock:
@@ -78,7 +79,8 @@ class Edit:
         ]
         if not paragraphs:
             raise SystemExit(f"{self.path}: no body paragraph of 30 words or more")
-        self.end = paragraphs[len(paragraphs) // 2][1]
+        start, self.end = paragraphs[len(paragraphs) // 2]
+        self.last_words = " ".join(text[start : self.end].split()[-5:])
         self.nonce = int(time.time()) % 90000 + 10000  # never the same words twice
 
     def apply(self, run: int) -> None:
@@ -87,6 +89,18 @@ class Edit:
 
     def restore(self) -> None:
         self.path.write_text(self.original)
+
+
+def page_of(pdf: Path, words: str, first: int, count: int) -> int:
+    """The page (of the article's) whose text holds `words`: where the edit shows."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    for n in range(first, first + count):
+        text = reader.pages[n - 1].extract_text().replace("\u2010\n", "").replace("-\n", "")
+        if words in " ".join(text.split()):
+            return n
+    return first + count - 1  # what follows the edit moves down to the article's end
 
 
 def get_status(port: int) -> dict:
@@ -174,7 +188,11 @@ def main() -> None:
         started = time.perf_counter()
         status = wait_status(args.port, lambda s: s["state"] == "ready", 600)
         cold = time.perf_counter() - started
-        page = next(a["first_page"] for a in status["articles"] if a["slug"] == edit.slug)
+        article = next(a for a in status["articles"] if a["slug"] == edit.slug)
+        pdf = out / issue.name / f"{issue.name}-{args.profile}.pdf"
+        if args.profile == "screen":
+            pdf = out / ".cache" / "desk" / issue.name / f"{issue.name}-screen.pdf"
+        page = page_of(pdf, edit.last_words, article["first_page"], article["pages"])
         print(f"cold start {cold:.1f} s; editing {edit.path.name} (page {page})", flush=True)
         from playwright.sync_api import sync_playwright
 

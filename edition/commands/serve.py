@@ -25,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pikepdf
 import pypdfium2 as pdfium
 
 from edition.commands.build import BuildResult, build_edition
@@ -191,20 +192,85 @@ def _warm_worker(job: object | None) -> None:
 
 @dataclass
 class _Section:
-    """A laid-out section's PDF, opened for rendering once."""
+    """A laid-out section's PDF: its pages' tokens, and PDFium's view of it (opened once,
+    by the build thread only)."""
 
     data: bytes
     doc: pdfium.PdfDocument | None = None
+    _tokens: list[str] | None = None
 
     def open(self) -> pdfium.PdfDocument:
         if self.doc is None:
             self.doc = pdfium.PdfDocument(self.data)
         return self.doc
 
+    def tokens(self, skip: int, count: int) -> list[str]:
+        """A token for each of its `count` pages after the `skip` blank ones."""
+        if self._tokens is None:
+            with pikepdf.open(io.BytesIO(self.data)) as pdf:
+                self._tokens = [drawing_digest(pdf.pages[skip + i]) for i in range(count)]
+        return self._tokens
+
     def close(self) -> None:
         if self.doc is not None:
             self.doc.close()
             self.doc = None
+
+
+def drawing_digest(page: pikepdf.Page) -> str:
+    """What a page draws, as a digest: its content, its images and forms by their bytes,
+    its graphics states, shadings and colour spaces. Fonts count by the glyphs the
+    content names, not by their subset (a subset keeps its glyphs in the original
+    order, so the same bytes of content name the same glyphs): a page whose drawing is
+    the same after its article was laid out again keeps its token and its image."""
+    h = hashlib.sha256()
+    h.update(repr([repr(page.obj.get(b)) for b in ("/MediaBox", "/TrimBox", "/Rotate")]).encode())
+    contents = page.obj.get("/Contents")
+    streams = [contents] if isinstance(contents, pikepdf.Stream) else list(contents or [])
+    for stream in streams:
+        h.update(stream.read_bytes())
+    _digest_resources(page.obj.get("/Resources"), h, 0)
+    return h.hexdigest()[:20]
+
+
+def _digest_resources(resources: object, h: hashlib._Hash, depth: int) -> None:
+    if not isinstance(resources, pikepdf.Dictionary) or depth > 4:
+        return
+    for kind in sorted(resources.keys()):
+        table = resources[kind]
+        if not isinstance(table, pikepdf.Dictionary):
+            h.update(f"{kind}={table!r}".encode())
+            continue
+        for name in sorted(table.keys()):
+            h.update(f"{kind}{name}".encode())
+            if kind == "/Font":
+                continue
+            _digest_object(table[name], h, depth + 1)
+
+
+def _digest_object(obj: object, h: hashlib._Hash, depth: int) -> None:
+    if depth > 6:
+        return
+    if isinstance(obj, pikepdf.Stream):
+        h.update(hashlib.sha256(obj.read_raw_bytes()).digest())
+        for key in sorted(obj.keys()):
+            if key in ("/Length", "/Parent"):
+                continue
+            h.update(key.encode())
+            if key == "/Resources":
+                _digest_resources(obj[key], h, depth + 1)
+            else:
+                _digest_object(obj[key], h, depth + 1)
+    elif isinstance(obj, pikepdf.Dictionary):
+        for key in sorted(obj.keys()):
+            if key != "/Parent":
+                h.update(key.encode())
+                _digest_object(obj[key], h, depth + 1)
+    elif isinstance(obj, pikepdf.Array):
+        for item in obj:
+            _digest_object(item, h, depth + 1)
+    else:
+        h.update(repr(obj).encode())
 
 
 @dataclass
@@ -394,8 +460,8 @@ class Desk:
             if sec is None:
                 sec = _Section(p.pdf)
             sections[p.unit.key] = sec
-            for i in range(p.unit.pages):
-                token = hashlib.sha256(f"{p.unit.key}|{i}".encode()).hexdigest()[:20]
+            tokens = sec.tokens(p.skip, p.unit.pages)
+            for i, token in enumerate(tokens):
                 where[token] = (p.unit.key, sec, p.skip + i)
                 pages.append(_page_view(p, i, token, root))
         with self._lock:
