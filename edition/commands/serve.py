@@ -11,7 +11,6 @@ HTTP: `edition.serve` puts it on the web.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import logging
 import os
@@ -25,12 +24,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pikepdf
 import pypdfium2 as pdfium
 
 from edition.commands.build import BuildResult, build_edition
 from edition.errors import EditionError, Finding
-from edition.layout.spec import Layout
 from edition.pdf.sections import Placed, Warm
 from edition.plan.estimate import estimate_pages
 from edition.plan.model import (
@@ -42,10 +39,18 @@ from edition.plan.model import (
     Insert,
     NewsSection,
     Plan,
-    Slot,
     section_slots,
 )
 from edition.profiles import Profile, get_profile
+from edition.proof.flatplan import (
+    PageRef,
+    Placement,
+    SectionPdf,
+    column_capacity,
+    free_lines,
+    lines_on,
+    photo_index,
+)
 from edition.proof.pages import render_trimmed
 from edition.store.paths import Output
 from edition.workers import die_with_parent
@@ -191,97 +196,27 @@ def _warm_worker(job: object | None) -> None:
 
 
 @dataclass
-class _Section:
-    """A laid-out section's PDF: its pages' tokens, and PDFium's view of it (opened once,
-    by the build thread only)."""
-
-    data: bytes
-    doc: pdfium.PdfDocument | None = None
-    _tokens: list[str] | None = None
-
-    def open(self) -> pdfium.PdfDocument:
-        if self.doc is None:
-            self.doc = pdfium.PdfDocument(self.data)
-        return self.doc
-
-    def tokens(self, skip: int, count: int) -> list[str]:
-        """A token for each of its `count` pages after the `skip` blank ones."""
-        if self._tokens is None:
-            with pikepdf.open(io.BytesIO(self.data)) as pdf:
-                self._tokens = [drawing_digest(pdf.pages[skip + i]) for i in range(count)]
-        return self._tokens
-
-    def close(self) -> None:
-        if self.doc is not None:
-            self.doc.close()
-            self.doc = None
-
-
-def drawing_digest(page: pikepdf.Page) -> str:
-    """What a page draws, as a digest: its content, its images and forms by their bytes,
-    its graphics states, shadings and colour spaces. Fonts count by the glyphs the
-    content names, not by their subset (a subset keeps its glyphs in the original
-    order, so the same bytes of content name the same glyphs): a page whose drawing is
-    the same after its article was laid out again keeps its token and its image."""
-    h = hashlib.sha256()
-    h.update(repr([repr(page.obj.get(b)) for b in ("/MediaBox", "/TrimBox", "/Rotate")]).encode())
-    contents = page.obj.get("/Contents")
-    streams = [contents] if isinstance(contents, pikepdf.Stream) else list(contents or [])
-    for stream in streams:
-        h.update(stream.read_bytes())
-    _digest_resources(page.obj.get("/Resources"), h, 0)
-    return h.hexdigest()[:20]
-
-
-def _digest_resources(resources: object, h: hashlib._Hash, depth: int) -> None:
-    if not isinstance(resources, pikepdf.Dictionary) or depth > 4:
-        return
-    for kind in sorted(resources.keys()):
-        table = resources[kind]
-        if not isinstance(table, pikepdf.Dictionary):
-            h.update(f"{kind}={table!r}".encode())
-            continue
-        for name in sorted(table.keys()):
-            h.update(f"{kind}{name}".encode())
-            if kind == "/Font":
-                continue
-            _digest_object(table[name], h, depth + 1)
-
-
-def _digest_object(obj: object, h: hashlib._Hash, depth: int) -> None:
-    if depth > 6:
-        return
-    if isinstance(obj, pikepdf.Stream):
-        h.update(hashlib.sha256(obj.read_raw_bytes()).digest())
-        for key in sorted(obj.keys()):
-            if key in ("/Length", "/Parent"):
-                continue
-            h.update(key.encode())
-            if key == "/Resources":
-                _digest_resources(obj[key], h, depth + 1)
-            else:
-                _digest_object(obj[key], h, depth + 1)
-    elif isinstance(obj, pikepdf.Dictionary):
-        for key in sorted(obj.keys()):
-            if key != "/Parent":
-                h.update(key.encode())
-                _digest_object(obj[key], h, depth + 1)
-    elif isinstance(obj, pikepdf.Array):
-        for item in obj:
-            _digest_object(item, h, depth + 1)
-    else:
-        h.update(repr(obj).encode())
-
-
-@dataclass
 class _Laid:
     """The last good build's pages: where each page is in its section's PDF."""
 
     plan: Plan | None = None
     placed: list[Placed] = field(default_factory=list)
     # token -> (section key, section, page index in the section's PDF)
-    where: dict[str, tuple[str, _Section, int]] = field(default_factory=dict)
-    sections: dict[str, _Section] = field(default_factory=dict)  # unit key -> its PDF
+    where: dict[str, tuple[str, SectionPdf, int]] = field(default_factory=dict)
+    sections: dict[str, SectionPdf] = field(default_factory=dict)  # unit key -> its PDF
+
+    def pages(self) -> list[tuple[Placed, list[PageRef]]]:
+        """Each section with its pages in the edition."""
+        return [
+            (
+                p,
+                [
+                    PageRef(p.first_page + i, self.sections[p.unit.key], p.skip + i)
+                    for i in range(p.unit.pages)
+                ],
+            )
+            for p in self.placed
+        ]
 
 
 class Desk:
@@ -315,7 +250,7 @@ class Desk:
         # the photos are, how full the columns are) while the browser asks for page
         # images, so these are rendered in a process of their own.
         self._renderer: ProcessPoolExecutor | None = None
-        self._sections: dict[str, _Section] = {}
+        self._sections: dict[str, SectionPdf] = {}
         self._done = 0
         self.closed = False
 
@@ -451,14 +386,14 @@ class Desk:
     def _laid_out(self, plan: Plan, placed: list[Placed]) -> None:
         """Every section is laid out: show the new pages now, before the edition is
         assembled and checked."""
-        sections: dict[str, _Section] = {}
-        where: dict[str, tuple[str, _Section, int]] = {}
+        sections: dict[str, SectionPdf] = {}
+        where: dict[str, tuple[str, SectionPdf, int]] = {}
         pages: list[PageView] = []
         root = plan.issue.root
         for p in placed:
             sec = self._sections.get(p.unit.key) or sections.get(p.unit.key)
             if sec is None:
-                sec = _Section(p.pdf)
+                sec = SectionPdf(p.pdf)
             sections[p.unit.key] = sec
             tokens = sec.tokens(p.skip, p.unit.pages)
             for i, token in enumerate(tokens):
@@ -487,11 +422,12 @@ class Desk:
         fits: list[ArticleFit] = []
         pins: list[Pin] = []
         if plan is not None:
-            index = _photo_index(laid)
-            pages = _mark_ads(pages, laid, plan, index)
-            fits = _article_fits(laid, plan)
+            sections = laid.pages()
+            index = photo_index([(section_slots(p.unit.section), refs) for p, refs in sections])
+            pages = _mark_ads(pages, laid, index)
+            fits = _article_fits(sections, plan)
             found = [*result.findings, *result.preflight]
-            pins = _pins(found, pages, laid, plan, index, result.pdf)
+            pins = _pins(found, pages, sections, plan, index, result.pdf)
         with self._lock:
             self._done += 1
             snap = Snapshot(
@@ -680,88 +616,8 @@ def _page_view(p: Placed, i: int, token: str, root: Path) -> PageView:
 Box = tuple[float, float, float, float]  # left, top, right, bottom as fractions of the trim
 
 
-def _pages_of(laid: _Laid) -> list[tuple[int, Placed, pdfium.PdfPage]]:
-    """Every page of the edition: its number, its section, its PDFium page (close it)."""
-    out = []
-    for p in laid.placed:
-        doc = laid.sections[p.unit.key].open()
-        for i in range(p.unit.pages):
-            out.append((p.first_page + i, p, doc[p.skip + i]))
-    return out
-
-
-def _trim(page: pdfium.PdfPage) -> tuple[float, float, float, float]:
-    left, bottom, right, top = page.get_trimbox()
-    return left, bottom, right, top
-
-
-def _fraction(page: pdfium.PdfPage, bounds: tuple[float, float, float, float]) -> Box:
-    tl, tb, tr, tt = _trim(page)
-    left, bottom, right, top = bounds
-    w, h = tr - tl, tt - tb
-    return (
-        round(max(0.0, min(1.0, (left - tl) / w)), 4),
-        round(max(0.0, min(1.0, (tt - top) / h)), 4),
-        round(max(0.0, min(1.0, (right - tl) / w)), 4),
-        round(max(0.0, min(1.0, (tt - bottom) / h)), 4),
-    )
-
-
-@dataclass(frozen=True)
-class _Placement:
-    page: int
-    box: Box
-    size_mm: tuple[int, int]  # the slot's, rounded as findings give it
-
-
-def _photo_index(laid: _Laid) -> dict[Path, list[_Placement]]:
-    """Where each photo (and ad artwork) of the plan is on the pages: an image object of
-    its section with the prepared photo's pixel size (the slots are taken in the order
-    they are placed, so two photos of the same size are told apart), else placed at its
-    slot's size."""
-    found: dict[Path, list[_Placement]] = {}
-    unused: dict[str, list[Slot]] = {p.unit.key: section_slots(p.unit.section) for p in laid.placed}
-    for number, placed, page in _pages_of(laid):
-        try:
-            slots = unused.get(placed.unit.key, [])
-            if not slots:
-                continue
-            for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-                bounds = obj.get_bounds()
-                slot = _slot_of(slots, tuple(obj.get_px_size()), bounds)
-                if slot is None:
-                    continue
-                slots.remove(slot)
-                found.setdefault(slot.request.source, []).append(
-                    _Placement(
-                        number,
-                        _fraction(page, bounds),
-                        (round(slot.request.width_mm), round(slot.request.height_mm)),
-                    )
-                )
-        finally:
-            page.close()
-    return found
-
-
-def _slot_of(
-    slots: list[Slot], px: tuple[int, ...], bounds: tuple[float, float, float, float]
-) -> Slot | None:
-    left, bottom, right, top = bounds
-    by_size = None
-    for slot in slots:
-        req = slot.request
-        if all(slot.source_px) and px == req.target_px(*slot.source_px):
-            return slot
-        # Placed at its slot's size (bleeding photos reach 3 mm further on each side).
-        w, h = req.width_mm * MM, req.height_mm * MM
-        if by_size is None and abs(right - left - w) < 7 * MM and abs(top - bottom - h) < 7 * MM:
-            by_size = slot
-    return by_size
-
-
 def _mark_ads(
-    pages: list[PageView], laid: _Laid, plan: Plan, index: dict[Path, list[_Placement]]
+    pages: list[PageView], laid: _Laid, index: dict[Path, list[Placement]]
 ) -> list[PageView]:
     """Quarter-page ads on the page where they landed, half-page ads where they are."""
     marks: dict[int, list[tuple[str, str | None]]] = {}
@@ -783,9 +639,8 @@ def _mark_ads(
             if spots:
                 who = section.half_ad.spec.advertiser if section.half_ad else None
                 for pg in span:  # where it really is, not where it was planned
-                    marks.setdefault(pg, [])
-                    marks[pg] = [m for m in marks[pg] if m[0] != "half"]
-                marks.setdefault(spots[0], []).append(("half", who))
+                    marks[pg] = [m for m in marks.get(pg, []) if m[0] != "half"]
+                marks[spots[0]].append(("half", who))
     out = []
     for page in pages:
         extra = marks.get(page.number)
@@ -798,195 +653,87 @@ def _mark_ads(
     return out
 
 
-def _article_fits(laid: _Laid, plan: Plan) -> list[ArticleFit]:
+def _article_fits(sections: list[tuple[Placed, list[PageRef]]], plan: Plan) -> list[ArticleFit]:
     """Each article's planned and laid-out length, the lines measured on its pages."""
     layout = plan.layout
-    pages_by_unit: dict[str, list[tuple[int, pdfium.PdfPage]]] = {}
-    for number, placed, page in _pages_of(laid):
-        if isinstance(placed.unit.section, ArticleSection):
-            pages_by_unit.setdefault(placed.unit.key, []).append((number, page))
-        else:
-            page.close()
+    capacity = column_capacity(layout)
     out = []
-    try:
-        for p in laid.placed:
-            section = p.unit.section
-            if not isinstance(section, ArticleSection):
-                continue
-            pages = pages_by_unit.get(p.unit.key, [])
-            planned = estimate_pages(section, layout.estimate)
-            by = "front matter" if section.article.meta.pages else "estimate"
-            over = free = 0
-            if pages:
-                capacity = int(layout.text_height * MM // layout.page.baseline)
-                if len(pages) > planned:
-                    over = sum(_lines(pg, n, layout) for n, pg in pages[planned:])
-                else:
-                    n, last = pages[-1]
-                    free = _free_lines(last, n, layout)
-                    free += (planned - len(pages)) * layout.page.columns * capacity
-            art = section.article
-            out.append(
-                ArticleFit(
-                    art.slug,
-                    art.title,
-                    _rel(art.path, plan.issue.root) or str(art.path),
-                    p.first_page,
-                    planned,
-                    p.unit.pages,
-                    over,
-                    free,
-                    by,
-                )
+    for p, refs in sections:
+        section = p.unit.section
+        if not isinstance(section, ArticleSection) or not refs:
+            continue
+        planned = estimate_pages(section, layout.estimate)
+        over = free = 0
+        if len(refs) > planned:
+            over = sum(lines_on(ref, layout) for ref in refs[planned:])
+        else:
+            free = free_lines(refs[-1], layout)
+            free += (planned - len(refs)) * layout.page.columns * capacity
+        art = section.article
+        out.append(
+            ArticleFit(
+                art.slug,
+                art.title,
+                _rel(art.path, plan.issue.root) or str(art.path),
+                p.first_page,
+                planned,
+                len(refs),
+                over,
+                free,
+                "front matter" if art.meta.pages else "estimate",
             )
-    finally:
-        for pages in pages_by_unit.values():
-            for _, pg in pages:
-                pg.close()
+        )
     return out
-
-
-def _columns(page: pdfium.PdfPage, number: int, layout: Layout) -> list[tuple[float, float]]:
-    """The x ranges of the text columns of page `number` (mirrored margins)."""
-    tl, _, _, _ = _trim(page)
-    g = layout.page
-    x = tl + (g.inside if number % 2 else g.outside) * MM
-    w = layout.column_width * MM
-    return [
-        (x + k * (w + g.gutter * MM), x + k * (w + g.gutter * MM) + w) for k in range(g.columns)
-    ]
-
-
-def _text_lines(page: pdfium.PdfPage, number: int, layout: Layout) -> dict[int, list[float]]:
-    """Per column, the bottoms of the text lines inside the text area."""
-    _, tb, _, tt = _trim(page)
-    top, bottom = tt - layout.page.top * MM, tb + layout.page.bottom * MM
-    cols = _columns(page, number, layout)
-    out: dict[int, list[float]] = {k: [] for k in range(len(cols))}
-    text = page.get_textpage()
-    try:
-        for r in range(text.count_rects()):
-            left, low, right, high = text.get_rect(r)
-            if high > top + 1 or low < bottom - 1 or high - low > 2 * layout.page.baseline:
-                continue  # running heads, folios, headlines
-            mid = (left + right) / 2
-            for k, (x0, x1) in enumerate(cols):
-                if x0 - 2 <= mid <= x1 + 2:
-                    out[k].append(low)
-                    break
-    finally:
-        text.close()
-    return out
-
-
-def _lines(page: pdfium.PdfPage, number: int, layout: Layout) -> int:
-    """Lines of text in the columns of a page (one per baseline and column)."""
-    step = layout.page.baseline / 2
-    return sum(
-        len({round(b / step) for b in bottoms})
-        for bottoms in _text_lines(page, number, layout).values()
-    )
-
-
-def _free_lines(page: pdfium.PdfPage, number: int, layout: Layout) -> int:
-    """Empty lines under the text of each column of a page, down to the text area's foot
-    or to the top of a picture below the text (a half-page ad, a photo)."""
-    _, tb, _, tt = _trim(page)
-    foot = tb + layout.page.bottom * MM
-    top = tt - layout.page.top * MM
-    cols = _columns(page, number, layout)
-    images = [
-        obj.get_bounds()
-        for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3)
-    ]
-    free = 0
-    for k, bottoms in _text_lines(page, number, layout).items():
-        x0, x1 = cols[k]
-        lowest = min(bottoms) if bottoms else top
-        floor = foot
-        for left, _, right, high in images:
-            if right > x0 + 2 and left < x1 - 2 and high <= lowest + 1:
-                floor = max(floor, high)
-        free += max(0, int((lowest - floor) // layout.page.baseline))
-    return free
-
-
-# -- findings, placed
 
 
 def _pins(
     findings: list[Finding],
     pages: list[PageView],
-    laid: _Laid,
+    sections: list[tuple[Placed, list[PageRef]]],
     plan: Plan,
-    index: dict[Path, list[_Placement]],
+    index: dict[Path, list[Placement]],
     pdf: Path,
 ) -> list[Pin]:
     """Every finding, on its page and where on it when that can be told, with the source
     file and line to edit."""
     root = plan.issue.root
     views = {p.number: p for p in pages}
-    docs = {number: (placed, page) for number, placed, page in _pages_of(laid)}
+    refs = {ref.number: ref for _, section in sections for ref in section}
     out: list[Pin] = []
-    try:
-        for f in dict.fromkeys(findings):
-            own = _rel(f.location.path, root) if f.location else None
-            if own is not None and own != _rel(pdf, root):
-                source = f"{own}:{f.location.line}" if f.location and f.location.line else own
-            else:
-                source = None
-            placements = index.get(f.location.path, []) if f.location and own else []
-            size = re.search(r"(\d+) x (\d+) mm", f.message)
-            if size is not None:  # the placements of the size the finding is about
-                want = (int(size[1]), int(size[2]))
-                placements = [w for w in placements if w.size_mm == want] or placements
-            if f.code.startswith(("photo.", "ad.")) and placements:
-                name = f.location.path.name if f.location else ""
-                for where in placements:
-                    view = views.get(where.page)
-                    ref = _line_of(root, view.source if view else None, name) or _mention(
-                        root, name
-                    )
-                    mid_x = round((where.box[0] + where.box[2]) / 2, 4)
-                    mid_y = round((where.box[1] + where.box[3]) / 2, 4)
-                    pinned = dataclasses.replace(f, page=where.page)
-                    out.append(Pin(pinned, mid_x, mid_y, ref or source))
-                continue
-            if f.page and f.page in views:
-                view = views[f.page]
-                spot = _find_text(docs[f.page][1], f.obj) if f.obj and f.page in docs else None
-                ref = source or _line_of(root, view.source, f.obj or "") or view.source
-                x, y = spot if spot is not None else (None, None)
-                out.append(Pin(f, x, y, ref))
-                continue
-            out.append(Pin(f, None, None, source))
-    finally:
-        for _, page in docs.values():
-            page.close()
+    for f in dict.fromkeys(findings):
+        own = _rel(f.location.path, root) if f.location else None
+        source = None
+        if own is not None and own != _rel(pdf, root):
+            source = f"{own}:{f.location.line}" if f.location and f.location.line else own
+        placements = index.get(f.location.path, []) if f.location and own else []
+        size = re.search(r"(\d+) x (\d+) mm", f.message)
+        if size is not None:  # the placements of the size the finding is about
+            want = (int(size[1]), int(size[2]))
+            placements = [w for w in placements if w.size_mm == want] or placements
+        if f.code.startswith(("photo.", "ad.")) and placements:
+            name = f.location.path.name if f.location else ""
+            for where in placements:
+                view = views.get(where.page)
+                ref = _line_of(root, view.source if view else None, name)
+                mid_x = round((where.box[0] + where.box[2]) / 2, 4)
+                mid_y = round((where.box[1] + where.box[3]) / 2, 4)
+                pinned = dataclasses.replace(f, page=where.page)
+                out.append(Pin(pinned, mid_x, mid_y, ref or _mention(root, name) or source))
+            continue
+        if f.page and f.page in views:
+            view = views[f.page]
+            x: float | None = None
+            y: float | None = None
+            page = refs.get(f.page)
+            rect = page.section.find(page.index, f.obj) if page and f.obj else None
+            if page is not None and rect is not None:
+                box = page.box(rect)
+                x, y = round((box[0] + box[2]) / 2, 4), round((box[1] + box[3]) / 2, 4)
+            ref = source or _line_of(root, view.source, f.obj or "") or view.source
+            out.append(Pin(f, x, y, ref))
+            continue
+        out.append(Pin(f, None, None, source))
     return out
-
-
-def _find_text(page: pdfium.PdfPage, snippet: str) -> tuple[float, float] | None:
-    """The middle of the first place `snippet` is found on the page (fractions)."""
-    words = " ".join(snippet.split()[:4])
-    if not words:
-        return None
-    text = page.get_textpage()
-    try:
-        search = text.search(words, match_case=False)
-        hit = search.get_next()
-        if hit is None:
-            return None
-        start, count = hit
-        boxes = [text.get_charbox(i) for i in range(start, start + min(count, 40))]
-    finally:
-        text.close()
-    left = min(b[0] for b in boxes)
-    bottom = min(b[1] for b in boxes)
-    right = max(b[2] for b in boxes)
-    top = max(b[3] for b in boxes)
-    box = _fraction(page, (left, bottom, right, top))
-    return round((box[0] + box[2]) / 2, 4), round((box[1] + box[3]) / 2, 4)
 
 
 def _line_of(root: Path, source: str | None, needle: str) -> str | None:
