@@ -137,6 +137,7 @@ class Snapshot:
     errors: tuple[Finding, ...] = ()  # why the last build failed (its pages are the last good)
     articles: tuple[ArticleFit, ...] = ()
     seconds: float = 0.0  # of the last finished build
+    pages_seconds: float = 0.0  # from its start to its pages pushed
     changed: tuple[int, ...] = ()  # pages whose image changed with the last push
 
     def as_dict(self, issue_root: Path) -> dict[str, object]:
@@ -149,6 +150,7 @@ class Snapshot:
             "errors": [_error_dict(f, issue_root) for f in self.errors],
             "articles": [a.as_dict() for a in self.articles],
             "seconds": round(self.seconds, 3),
+            "pages_seconds": round(self.pages_seconds, 3),
         }
 
 
@@ -252,6 +254,7 @@ class Desk:
         self._renderer: ProcessPoolExecutor | None = None
         self._sections: dict[str, SectionPdf] = {}
         self._done = 0
+        self._started = 0.0  # when the build under way started
         self.closed = False
 
     # -- the layout processes
@@ -330,7 +333,7 @@ class Desk:
             return self.snapshot
         if self._pool is None:
             self.start()
-        started = time.perf_counter()
+        started = self._started = time.perf_counter()
         self._publish(dataclasses.replace(self.snapshot, state=BUILDING, changed=()))
         try:
             result = self._build_once()
@@ -378,6 +381,7 @@ class Desk:
                 state=FAILED,
                 errors=tuple(findings),
                 seconds=time.perf_counter() - started,
+                pages_seconds=self.snapshot.pages_seconds,
                 changed=(),
             )
         self._publish(snap)
@@ -405,7 +409,11 @@ class Desk:
             stale = [s for k, s in self._sections.items() if k not in sections]
             self._laid = _Laid(plan, placed, where, sections)
             snap = dataclasses.replace(
-                self.snapshot, state=BUILDING, pages=tuple(pages), changed=changed
+                self.snapshot,
+                state=BUILDING,
+                pages=tuple(pages),
+                changed=changed,
+                pages_seconds=time.perf_counter() - self._started,
             )
         self._sections = sections
         for s in stale:

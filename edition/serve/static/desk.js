@@ -263,7 +263,13 @@ function connect() {
   const source = new EventSource("/events");
   source.addEventListener("status", (e) => {
     const status = JSON.parse(e.data);
-    window.deskEvents.push({ at: Date.now(), build: status.build, state: status.state, changed: status.changed });
+    window.deskEvents.push({
+      at: Date.now(),
+      build: status.build,
+      state: status.state,
+      changed: status.changed,
+      pages_seconds: status.pages_seconds,
+    });
     if (window.deskEvents.length > 200) window.deskEvents.shift();
     draw(status);
   });
