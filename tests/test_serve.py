@@ -118,11 +118,17 @@ class Server:
         raise AssertionError(f"timed out; last status {last}\n{self.log.read_text()}")
 
 
+def built_copy(minimal_pdf: Path, root: Path) -> Path:
+    """A copy of the minimal issue with the session's build of it (its cache makes the
+    next build quick): returns the issue folder; its output folder is beside it."""
+    shutil.copytree(minimal_pdf.parent.parent.parent, root, dirs_exist_ok=True)
+    return root / "minimal"
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(minimal_pdf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("serve")
-    issue = root / "minimal"
-    shutil.copytree(FIXTURES / "minimal", issue)
+    issue = built_copy(minimal_pdf, root)
     srv = Server(issue, root / "dist", root / "serve.log")
     try:
         srv.wait(lambda s: s["state"] == "ready")
@@ -451,10 +457,9 @@ def test_a_port_in_use_is_one_line(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def html_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def html_build(minimal_pdf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("html")
-    issue = root / "minimal"
-    shutil.copytree(FIXTURES / "minimal", issue)
+    issue = built_copy(minimal_pdf, root)
     invoke(["build", issue, "--html", "--out", root / "dist"])
     return root / "dist" / "minimal" / "minimal-print.html"
 

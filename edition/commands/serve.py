@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypdfium2 as pdfium
+from PIL import Image
 
 from edition.commands.build import BuildResult, build_edition
 from edition.errors import EditionError, Finding
@@ -62,7 +63,7 @@ BUILDING, READY, FAILED = "building", "ready", "failed"
 MM = 72 / 25.4
 SIZES = {"thumb": 36, "page": 120}  # dpi of a flatplan thumbnail and of the page view
 JPEG_QUALITY = 88
-IMAGE_CACHE = 400  # page images kept in memory (a 64-page issue has 128 of both sizes)
+IMAGE_CACHE = 200  # pages whose images are kept in memory
 DOWNLOADS = ("print", "screen", "archive")
 PREVIEW = "screen-preview"  # the desk's screen edition: laid out section by section, untagged
 RENDERERS = 2  # processes rendering page images (PDFium), apart from the build's
@@ -245,7 +246,7 @@ class Desk:
         self.listener = listener
         self.snapshot = Snapshot()
         self._lock = threading.RLock()  # the snapshot, the laid-out pages, the images
-        self._images: OrderedDict[tuple[str, str], Future[bytes]] = OrderedDict()
+        self._images: OrderedDict[str, Future[dict[str, bytes]]] = OrderedDict()
         self._laid = _Laid()
         self._pool: ProcessPoolExecutor | None = None
         # PDFium is not thread-safe: the build thread reads pages back (preflight, where
@@ -420,7 +421,7 @@ class Desk:
             s.close()
         self._publish(snap)
         for number in changed:  # the browsers will ask for these first
-            self._render(number, "thumb")
+            self._render(number)
 
     def _ready(self, result: BuildResult, started: float) -> Snapshot:
         with self._lock:
@@ -515,64 +516,73 @@ class Desk:
     def page_image(self, number: int, size: str = "page") -> tuple[bytes, str] | None:
         """The JPEG of page `number` (1-based) at `size` ("thumb" or "page"), trimmed, and
         its token; None when there is no such page."""
-        found = self._render(number, size)
+        if size not in SIZES:
+            return None
+        found = self._render(number)
         if found is None:
             return None
         job, token = found
         try:
-            return job.result(), token
+            return job.result()[size], token
         except (BrokenProcessPool, CancelledError, pdfium.PdfiumError):
             with self._lock:
-                self._images.pop((token, size), None)
+                self._images.pop(token, None)
             return None
 
-    def _render(self, number: int, size: str) -> tuple[Future[bytes], str] | None:
-        """The image of a page, being rendered or rendered (each once)."""
+    def _render(self, number: int) -> tuple[Future[dict[str, bytes]], str] | None:
+        """The images of a page, being rendered or rendered (each page once, in both
+        sizes: decoding its photos is most of the work)."""
         with self._lock:
             pages = self.snapshot.pages
-            if not 1 <= number <= len(pages) or size not in SIZES or self._renderer is None:
+            if not 1 <= number <= len(pages) or self._renderer is None:
                 return None
             token = pages[number - 1].token
             where = self._laid.where.get(token)
             if where is None:
                 return None
-            key = (token, size)
-            job = self._images.get(key)
+            job = self._images.get(token)
             if job is None:
                 section_key, section, index = where
                 try:
-                    job = self._renderer.submit(
-                        render_page, section_key, section.data, index, SIZES[size]
-                    )
+                    job = self._renderer.submit(render_page, section_key, section.data, index)
                 except RuntimeError:  # the desk is stopping
                     return None
-                self._images[key] = job
+                self._images[token] = job
                 while len(self._images) > IMAGE_CACHE:
                     self._images.popitem(last=False)
             else:
-                self._images.move_to_end(key)
+                self._images.move_to_end(token)
         return job, token
 
 
 _OPEN: OrderedDict[str, pdfium.PdfDocument] = OrderedDict()  # in the rendering process
 
 
-def render_page(key: str, data: bytes, index: int, dpi: int) -> bytes:
-    """In the rendering process: page `index` of the section PDF `data` (called `key`),
-    trimmed, as a JPEG at `dpi`. The last few sections stay open."""
+def render_page(key: str, data: bytes, index: int) -> dict[str, bytes]:
+    """In a rendering process: page `index` of the section PDF `data` (called `key`),
+    trimmed, as a JPEG of each of the `SIZES` (rendered once at the largest, the others
+    scaled down from it). The last few sections stay open."""
     doc = _OPEN.get(key)
     if doc is None:
         doc = _OPEN[key] = pdfium.PdfDocument(data)
         while len(_OPEN) > 12:
             _OPEN.popitem(last=False)[1].close()
     page = doc[index]
+    largest = max(SIZES.values())
     try:
-        image = render_trimmed(page, dpi / 72)
+        image = render_trimmed(page, largest / 72)
     finally:
         page.close()
-    buf = io.BytesIO()
-    image.save(buf, format="JPEG", quality=JPEG_QUALITY)
-    return buf.getvalue()
+    out = {}
+    for name, dpi in SIZES.items():
+        sized = image
+        if dpi != largest:
+            w, h = (max(1, round(v * dpi / largest)) for v in image.size)
+            sized = image.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        buf = io.BytesIO()
+        sized.save(buf, format="JPEG", quality=JPEG_QUALITY)
+        out[name] = buf.getvalue()
+    return out
 
 
 def _preview_root(out_root: Path) -> Path:
