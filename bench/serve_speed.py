@@ -176,6 +176,7 @@ def main() -> None:
         )
     out = WORK / "dist"
     shutil.rmtree(out, ignore_errors=True)
+    load_at_start = os.getloadavg()
     edit = Edit(issue)
 
     cmd = [sys.executable, "-m", "edition.cli", "serve", str(issue), "--port", str(args.port)]
@@ -285,6 +286,7 @@ def main() -> None:
         "target_s": TARGET_S,
         "processes_left_after_stop": left,
         "cpus": os.cpu_count(),
+        "load_average_at_start": load_at_start,
         "load_average_at_end": os.getloadavg(),
         "python": platform.python_version(),
         "git_head": subprocess.run(
