@@ -4,6 +4,7 @@ issue's files, and the web server (uvicorn) on this machine only."""
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
 import threading
 import time
@@ -157,6 +158,11 @@ def serve_issue(
         lifespan="off",
     )
     server = _Server(config, hub.close)
+    # uvicorn raises the signal that stopped it again once it has stopped: SIGTERM then
+    # ends the desk the way Ctrl-C does, with its processes stopped in order.
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         builder.thread.start()
         watcher.thread.start()
@@ -175,6 +181,12 @@ def serve_issue(
         hub.close()
         desk.close()  # a build under way ends with its layout processes
         builder.thread.join(timeout=10)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(_sig: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _check_port(host: str, port: int) -> None:
