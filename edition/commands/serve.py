@@ -747,8 +747,11 @@ def _pins(
             if page is not None and rect is not None:
                 box = page.box(rect)
                 x, y = round((box[0] + box[2]) / 2, 4), round((box[1] + box[3]) / 2, 4)
-            ref = source or _line_of(root, view.source, f.obj or "") or view.source
-            out.append(Pin(f, x, y, ref))
+            ref = source or _line_of(root, view.source, f.obj or "")
+            if ref is None and f.code.startswith("plan.article"):
+                # A length against the plan: where the article's planned pages are set.
+                ref = _line_of(root, view.source, "pages:") or _line_of(root, view.source, "title:")
+            out.append(Pin(f, x, y, ref or view.source))
             continue
         out.append(Pin(f, None, None, source))
     return out
