@@ -511,3 +511,26 @@ def test_html_opened_from_disk_shows_photos_fonts_and_a_dark_cover(html_build, b
     shot = Image.open(io.BytesIO(page.locator("section.cover").screenshot())).convert("L")
     assert ImageStat.Stat(shot).mean[0] < 200
     page.close()
+
+
+def test_the_watcher_leaves_out_hidden_files_and_the_output(tmp_path):
+    from watchfiles import Change
+
+    from edition.serve.run import Watcher
+
+    issue, out = tmp_path / "2024-05", tmp_path / "2024-05" / "dist"
+    (issue / "articles").mkdir(parents=True)
+    out.mkdir()
+    watcher = Watcher([issue], [out], lambda: None)
+    wanted = {
+        "articles/kri.md": True,
+        "issue.toml": True,
+        "photos/new.jpg": True,
+        "articles/.kri.md.swp": False,
+        "articles/.kri.md.x1y2.tmp": False,
+        ".git/index": False,
+        "dist/2024-05/2024-05-print.pdf": False,
+        "dist/.cache/sections/a.pdf": False,
+    }
+    got = {rel: watcher.wanted(Change.modified, str(issue / rel)) for rel in wanted}
+    assert got == wanted

@@ -44,18 +44,22 @@ class Watcher:
     editor's swap files and edition's own temporary files, aside)."""
 
     def __init__(self, paths: list[Path], ignore: list[Path], changed: Callable[[], None]) -> None:
-        self.paths = [p for p in paths if p.exists()]
+        self.paths = [p.resolve() for p in paths if p.exists()]
         self.ignore = [p.resolve() for p in ignore]
         self.changed = changed
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="desk-watch", daemon=True)
 
     def wanted(self, _change: watchfiles.Change, path: str) -> bool:
-        p = Path(path)
-        if any(part.startswith(".") for part in p.parts[-1:]):
+        """Not a hidden file or folder (under the folders watched), not in the output."""
+        resolved = Path(path).resolve()
+        if any(resolved.is_relative_to(i) for i in self.ignore):
             return False
-        resolved = p.resolve()
-        return not any(resolved.is_relative_to(i) for i in self.ignore)
+        for root in self.paths:
+            if resolved.is_relative_to(root):
+                hidden = any(part.startswith(".") for part in resolved.relative_to(root).parts)
+                return not hidden
+        return True
 
     def _run(self) -> None:
         for _changes in watchfiles.watch(
