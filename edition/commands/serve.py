@@ -63,7 +63,7 @@ BUILDING, READY, FAILED = "building", "ready", "failed"
 MM = 72 / 25.4
 SIZES = {"thumb": 36, "page": 120}  # dpi of a flatplan thumbnail and of the page view
 JPEG_QUALITY = 88
-IMAGE_CACHE = 200  # pages whose images are kept in memory
+IMAGE_CACHE = 400  # page images kept in memory (a 64-page issue has 128 in both sizes)
 DOWNLOADS = ("print", "screen", "archive")
 PREVIEW = "screen-preview"  # the desk's screen edition: laid out section by section, untagged
 RENDERERS = 2  # processes rendering page images (PDFium), apart from the build's
@@ -246,7 +246,7 @@ class Desk:
         self.listener = listener
         self.snapshot = Snapshot()
         self._lock = threading.RLock()  # the snapshot, the laid-out pages, the images
-        self._images: OrderedDict[str, Future[dict[str, bytes]]] = OrderedDict()
+        self._images: OrderedDict[tuple[str, str], Future[dict[str, bytes]]] = OrderedDict()
         self._laid = _Laid()
         self._pool: ProcessPoolExecutor | None = None
         # PDFium is not thread-safe: the build thread reads pages back (preflight, where
@@ -420,8 +420,8 @@ class Desk:
         for s in stale:
             s.close()
         self._publish(snap)
-        for number in changed:  # the browsers will ask for these first
-            self._render(number)
+        for number in changed:  # the browsers will ask for these first, in both sizes
+            self._render(number, ("page", "thumb"))
 
     def _ready(self, result: BuildResult, started: float) -> Snapshot:
         with self._lock:
@@ -518,7 +518,7 @@ class Desk:
         its token; None when there is no such page."""
         if size not in SIZES:
             return None
-        found = self._render(number)
+        found = self._render(number, (size,) if size == "thumb" else tuple(SIZES))
         if found is None:
             return None
         job, token = found
@@ -526,12 +526,15 @@ class Desk:
             return job.result()[size], token
         except (BrokenProcessPool, CancelledError, pdfium.PdfiumError):
             with self._lock:
-                self._images.pop(token, None)
+                self._images.pop((token, size), None)
             return None
 
-    def _render(self, number: int) -> tuple[Future[dict[str, bytes]], str] | None:
-        """The images of a page, being rendered or rendered (each page once, in both
-        sizes: decoding its photos is most of the work)."""
+    def _render(
+        self, number: int, sizes: tuple[str, ...]
+    ) -> tuple[Future[dict[str, bytes]], str] | None:
+        """The image of a page in the first of `sizes`, being rendered or rendered (each
+        once). When it is to be rendered, the other `sizes` are made from it too: a page
+        with photos costs their decoding, whatever its size."""
         with self._lock:
             pages = self.snapshot.pages
             if not 1 <= number <= len(pages) or self._renderer is None:
@@ -540,27 +543,32 @@ class Desk:
             where = self._laid.where.get(token)
             if where is None:
                 return None
-            job = self._images.get(token)
+            job = self._images.get((token, sizes[0]))
             if job is None:
                 section_key, section, index = where
                 try:
-                    job = self._renderer.submit(render_page, section_key, section.data, index)
+                    job = self._renderer.submit(
+                        render_page, section_key, section.data, index, sizes
+                    )
                 except RuntimeError:  # the desk is stopping
                     return None
-                self._images[token] = job
+                for size in sizes:
+                    self._images.setdefault((token, size), job)
                 while len(self._images) > IMAGE_CACHE:
                     self._images.popitem(last=False)
             else:
-                self._images.move_to_end(token)
+                self._images.move_to_end((token, sizes[0]))
         return job, token
 
 
 _OPEN: OrderedDict[str, pdfium.PdfDocument] = OrderedDict()  # in the rendering process
 
 
-def render_page(key: str, data: bytes, index: int) -> dict[str, bytes]:
+def render_page(
+    key: str, data: bytes, index: int, sizes: tuple[str, ...] = tuple(SIZES)
+) -> dict[str, bytes]:
     """In a rendering process: page `index` of the section PDF `data` (called `key`),
-    trimmed, as a JPEG of each of the `SIZES` (rendered once at the largest, the others
+    trimmed, as a JPEG in each of `sizes` (rendered once, at the largest, the others
     scaled down from it). The last few sections stay open."""
     doc = _OPEN.get(key)
     if doc is None:
@@ -568,20 +576,20 @@ def render_page(key: str, data: bytes, index: int) -> dict[str, bytes]:
         while len(_OPEN) > 12:
             _OPEN.popitem(last=False)[1].close()
     page = doc[index]
-    largest = max(SIZES.values())
+    largest = max(SIZES[s] for s in sizes)
     try:
         image = render_trimmed(page, largest / 72)
     finally:
         page.close()
     out = {}
-    for name, dpi in SIZES.items():
-        sized = image
+    for size in sizes:
+        dpi, sized = SIZES[size], image
         if dpi != largest:
             w, h = (max(1, round(v * dpi / largest)) for v in image.size)
             sized = image.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=2.0)
         buf = io.BytesIO()
         sized.save(buf, format="JPEG", quality=JPEG_QUALITY)
-        out[name] = buf.getvalue()
+        out[size] = buf.getvalue()
     return out
 
 
