@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import logging
 import os
+import queue
 import re
 import threading
 import time
@@ -252,7 +254,7 @@ class Desk:
         # PDFium is not thread-safe: the build thread reads pages back (preflight, where
         # the photos are, how full the columns are) while the browser asks for page
         # images, so these are rendered in a process of their own.
-        self._renderer: ProcessPoolExecutor | None = None
+        self._renderer: _Renderers | None = None
         self._sections: dict[str, SectionPdf] = {}
         self._done = 0
         self._started = 0.0  # when the build under way started
@@ -264,9 +266,7 @@ class Desk:
         """Start the layout processes and warm them up (call before other threads start:
         they are forked from this one and end with it)."""
         self._pool = self._new_pool()
-        self._renderer = ProcessPoolExecutor(max_workers=RENDERERS, initializer=die_with_parent)
-        for _ in range(RENDERERS):
-            self._renderer.submit(time.sleep, 0)
+        self._renderer = _Renderers(RENDERERS)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
@@ -313,7 +313,7 @@ class Desk:
         self._stop_pool()
         renderer, self._renderer = self._renderer, None
         if renderer is not None:
-            renderer.shutdown(wait=True, cancel_futures=True)
+            renderer.close()
 
     def _stop_pool(self) -> None:
         pool, self._pool = self._pool, None
@@ -524,7 +524,7 @@ class Desk:
         job, token = found
         try:
             return job.result()[size], token
-        except (BrokenProcessPool, CancelledError, pdfium.PdfiumError):
+        except (BrokenProcessPool, CancelledError, RuntimeError, pdfium.PdfiumError):
             with self._lock:
                 self._images.pop((token, size), None)
             return None
@@ -546,12 +546,9 @@ class Desk:
             job = self._images.get((token, sizes[0]))
             if job is None:
                 section_key, section, index = where
-                try:
-                    job = self._renderer.submit(
-                        render_page, section_key, section.data, index, sizes
-                    )
-                except RuntimeError:  # the desk is stopping
-                    return None
+                # A page looked at (or just changed) before the thumbnails still to come.
+                urgent = "page" in sizes
+                job = self._renderer.submit(urgent, section_key, section.data, index, sizes)
                 for size in sizes:
                     self._images.setdefault((token, size), job)
                 while len(self._images) > IMAGE_CACHE:
@@ -559,6 +556,54 @@ class Desk:
             else:
                 self._images.move_to_end((token, sizes[0]))
         return job, token
+
+
+class _Renderers:
+    """The processes that render page images, fed one job each at a time, the most
+    urgent first: a page the editor looks at, or that just changed, goes before the
+    thumbnails a flatplan still waits for."""
+
+    def __init__(self, count: int) -> None:
+        self.pool = ProcessPoolExecutor(max_workers=count, initializer=die_with_parent)
+        for _ in range(count):
+            self.pool.submit(time.sleep, 0)  # forks them now, from the calling thread
+        self.queue: queue.PriorityQueue[tuple[int, int, Future[dict[str, bytes]] | None, tuple]]
+        self.queue = queue.PriorityQueue()
+        self.order = itertools.count()
+        self.feeders = [
+            threading.Thread(target=self._feed, name="desk-render", daemon=True)
+            for _ in range(count)
+        ]
+        for t in self.feeders:
+            t.start()
+
+    def submit(self, urgent: bool, *args: object) -> Future[dict[str, bytes]]:
+        job: Future[dict[str, bytes]] = Future()
+        self.queue.put((0 if urgent else 1, next(self.order), job, args))
+        return job
+
+    def _feed(self) -> None:
+        while True:
+            _, _, job, args = self.queue.get()
+            if job is None:
+                return
+            if not job.set_running_or_notify_cancel():
+                continue
+            try:
+                job.set_result(self.pool.submit(render_page, *args).result())
+            except BaseException as exc:  # handed to whoever waits for the image
+                job.set_exception(exc)
+
+    def close(self) -> None:
+        for _ in self.feeders:
+            self.queue.put((-1, next(self.order), None, ()))
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for t in self.feeders:
+            t.join(timeout=5)
+        while not self.queue.empty():
+            _, _, job, _ = self.queue.get_nowait()
+            if job is not None:
+                job.cancel()
 
 
 _OPEN: OrderedDict[str, pdfium.PdfDocument] = OrderedDict()  # in the rendering process
