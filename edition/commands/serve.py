@@ -69,6 +69,7 @@ IMAGE_CACHE = 400  # page images kept in memory (a 64-page issue has 128 in both
 DOWNLOADS = ("print", "screen", "archive")
 PREVIEW = "screen-preview"  # the desk's screen edition: laid out section by section, untagged
 RENDERERS = 2  # processes rendering page images (PDFium), apart from the build's
+PRERENDER = 8  # pages changed by an edit rendered before they are asked for, at most
 
 
 @dataclass(frozen=True)
@@ -420,8 +421,9 @@ class Desk:
         for s in stale:
             s.close()
         self._publish(snap)
-        for number in changed:  # the browsers will ask for these first, in both sizes
-            self._render(number, ("page", "thumb"))
+        if old and len(changed) <= PRERENDER:  # an edit: the browsers will ask for these
+            for number in changed:
+                self._render(number, ("page", "thumb"))
 
     def _ready(self, result: BuildResult, started: float) -> Snapshot:
         with self._lock:
@@ -578,8 +580,11 @@ class _Renderers:
             t.start()
 
     def submit(self, urgent: bool, *args: object) -> Future[dict[str, bytes]]:
+        """Urgent jobs go first, the newest first (the page looked at now); the others in
+        the order they came (a flatplan fills from its top)."""
         job: Future[dict[str, bytes]] = Future()
-        self.queue.put((0 if urgent else 1, next(self.order), job, args))
+        n = next(self.order)
+        self.queue.put((0, -n, job, args) if urgent else (1, n, job, args))
         return job
 
     def _feed(self) -> None:
@@ -596,7 +601,7 @@ class _Renderers:
 
     def close(self) -> None:
         for _ in self.feeders:
-            self.queue.put((-1, next(self.order), None, ()))
+            self.queue.put((-1, 0, None, ()))
         self.pool.shutdown(wait=True, cancel_futures=True)
         for t in self.feeders:
             t.join(timeout=5)
