@@ -520,7 +520,9 @@ class Desk:
         its token; None when there is no such page."""
         if size not in SIZES:
             return None
-        found = self._render(number, (size,) if size == "thumb" else tuple(SIZES))
+        # A thumbnail alone is quick; a page at reading size brings its thumbnail along.
+        sizes = (size,) if size == "thumb" else (size, *(s for s in SIZES if s != size))
+        found = self._render(number, sizes)
         if found is None:
             return None
         job, token = found
