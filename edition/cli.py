@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 the build ran but preflight found errors (with --strict);
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -644,6 +645,217 @@ def stamp(ctx: click.Context, pdf: Path, name: str, sub_id: str, out_file: Path)
     console.done(
         f"wrote {result.path}: {result.pages} pages stamped "
         f'"{result.text}", {time.perf_counter() - started:.2f} s'
+    )
+
+
+# -- the editor's desk: serve, proof, impose
+
+
+@main.command()
+@click.argument("issue_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, help="Port (default 8000).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    help="Address to listen on: this machine only (127.0.0.1, the default, or ::1).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["print", "screen"]),
+    default="print",
+    help="Which edition's pages to show (default print).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: dist/): the print PDF is kept current there.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Layout processes kept warm (default: 2, or 1 on a one-core machine).",
+)
+@click.pass_context
+@guarded
+def serve(
+    ctx: click.Context,
+    issue_dir: Path,
+    port: int,
+    host: str,
+    profile: str,
+    out_dir: Path | None,
+    workers: int | None,
+) -> None:
+    """Show ISSUE_DIR as a live flatplan in the browser, rebuilt on every save.
+
+    Every page in spreads, ads, the length of each article against its plan,
+    a page at reading size with its preflight findings pinned on it, and the
+    PDFs to download. Listens on this machine only; Ctrl-C stops it.
+    """
+    from edition.serve.run import serve_issue
+
+    console: Console = ctx.obj["console"]
+    started = time.strftime("%H:%M:%S")
+
+    def say(line: str) -> None:
+        console.info(f"[{time.strftime('%H:%M:%S')}] {_relative(line)}")
+
+    def ready(url: str) -> None:
+        console.done(f"The desk of {issue_dir} is at {url} (since {started}); Ctrl-C stops it.")
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the desk is stopped
+        serve_issue(
+            issue_dir,
+            port=port,
+            host=host,
+            profile=profile,
+            out_root=out_dir or Path("dist"),
+            workers=workers,
+            say=say,
+            ready=ready,
+        )
+    console.info("stopped")
+
+
+@main.command()
+@click.argument("issue_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--pages",
+    default=None,
+    metavar="RANGE",
+    help="Only these pages: 5-12, 1,3,5-7, 30- (default: all).",
+)
+@click.option("--spreads", is_flag=True, help="Facing pages side by side, as the reader sees them.")
+@click.option("--dpi", type=int, default=100, help="Resolution of the PNGs (default 100).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the proofs go (default: DIST/<issue-id>/proof/).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILE_NAMES),
+    default="print",
+    help="Which edition to proof (default print).",
+)
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the edition is built (default: dist/); built first when needed.",
+)
+@click.pass_context
+@guarded
+def proof(
+    ctx: click.Context,
+    issue_dir: Path,
+    pages: str | None,
+    spreads: bool,
+    dpi: int,
+    out_dir: Path | None,
+    profile: str,
+    dist: Path | None,
+) -> None:
+    """PNG proofs of ISSUE_DIR's pages (or spreads) and a one-page contact sheet.
+
+    The edition is built first when its PDF is missing or older than its
+    sources. The contact sheet (contact.png and contact.pdf) shows every page
+    in spreads with its number and section, to pin on the wall.
+    """
+    from edition.commands.proof import proof_issue
+
+    console: Console = ctx.obj["console"]
+    console.start()
+    result = proof_issue(
+        issue_dir,
+        profile=profile,
+        dist=dist or Path("dist"),
+        out=out_dir,
+        pages=pages,
+        spreads=spreads,
+        dpi=dpi,
+        step=console.step,
+        progress=console.progress,
+    )
+    what = "spread" if spreads else "page"
+    n = len(result.images)
+    names = f" ({result.images[0].name} … {result.images[-1].name})" if n > 1 else ""
+    if result.removed:
+        console.info(f"removed {len(result.removed)} proofs of an earlier run")
+    console.done(
+        f"{n} {what}{'s' * (n != 1)}{names} and the contact sheet of {result.pdf.name} "
+        f"at {dpi} dpi in {result.out}"
+    )
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--booklet", is_flag=True, help="Saddle-stitch booklet: 2 pages a side, duplex.")
+@click.option(
+    "--nup", type=click.Choice(["4", "8"]), default=None, help="Proof sheets of 4 or 8 pages."
+)
+@click.option(
+    "--sheet",
+    default=None,
+    help="Paper: A3, A4, SRA3, tabloid, letter (default A3 for a booklet, A4 for --nup).",
+)
+@click.option(
+    "--creep",
+    type=float,
+    default=None,
+    metavar="MM",
+    help="Booklet: move the inner sheets' pages towards the fold by up to MM (0-10).",
+)
+@click.option("--bleed", is_flag=True, help="Booklet: keep the bleed on the three open sides.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The imposed PDF (never the input itself).",
+)
+@click.pass_context
+@guarded
+def impose(
+    ctx: click.Context,
+    pdf: Path,
+    booklet: bool,
+    nup: str | None,
+    sheet: str | None,
+    creep: float | None,
+    bleed: bool,
+    out_file: Path,
+) -> None:
+    """Impose a built PDF for office proof printing: --booklet or --nup 4|8.
+
+    A booklet prints duplex (flip on the short edge), folds once and is
+    stapled in the fold; it reads 1, 2, 3 ... Blank pages make its count a
+    multiple of 4. N-up sheets show the pages in reading order, numbered.
+    """
+    from edition.commands.impose import impose_pdf
+
+    console: Console = ctx.obj["console"]
+    result = impose_pdf(
+        pdf,
+        out_file,
+        booklet=booklet,
+        nup=int(nup) if nup else None,
+        sheet=sheet,
+        creep_mm=creep,
+        bleed=bleed,
+    )
+    scale = "actual size" if result.scale >= 0.9999 else f"scaled to {result.scale:.0%}"
+    blanks = f", {result.blanks} blank" if result.blanks else ""
+    kind = "booklet" if booklet else f"{nup}-up proof"
+    console.done(
+        f"wrote {result.path}: {kind} of {result.pages - result.blanks} pages{blanks} on "
+        f"{result.sheets} sheet{'s' * (result.sheets != 1)} ({result.sides} "
+        f"side{'s' * (result.sides != 1)}), {scale}"
     )
 
 

@@ -727,3 +727,120 @@ def test_proofs_of_a_built_edition(minimal_pdf, tmp_path):
     booklet = impose_booklet(minimal_pdf, tmp_path / "b.pdf", sheet="A4")
     assert booklet.sides == len(PdfReader(tmp_path / "b.pdf").pages) == count // 2
     assert booklet.blanks == 0  # the print edition is a multiple of 4 already
+
+
+# -- on the command line: edition proof, edition impose
+
+
+@pytest.mark.slow
+def test_edition_proof_writes_the_pages_asked_and_the_contact_sheet(minimal_pdf, tmp_path):
+    from conftest import invoke
+
+    issue, dist = minimal_pdf.parent.parent.parent / "minimal", minimal_pdf.parent.parent
+    before = digest(minimal_pdf)
+    out = tmp_path / "proof"
+    result = invoke(["proof", issue, "--dist", dist, "--pages", "2-3", "--dpi", "40", "--out", out])
+    assert digest(minimal_pdf) == before  # nothing changed: nothing built again
+    assert sorted(p.name for p in out.iterdir()) == [
+        "contact.pdf",
+        "contact.png",
+        "p002.png",
+        "p003.png",
+    ]
+    assert result.output.splitlines()[-1] == (
+        f"2 pages (p002.png … p003.png) and the contact sheet of minimal-print.pdf at 40 dpi "
+        f"in {out}"
+    )
+    reader = PdfReader(minimal_pdf)
+    trim = reader.pages[1].trimbox
+    image = open_png(out / "p002.png")
+    assert image.size == pytest.approx(
+        (float(trim.width) * 40 / 72, float(trim.height) * 40 / 72), abs=1
+    )
+    # The PNG is page 2 as PDFium draws it, cut to the trim.
+    doc = pdfium.PdfDocument(minimal_pdf)
+    try:
+        page = doc[1]
+        left, bottom, right, top = page.get_trimbox()
+        media = page.get_mediabox()
+        crop = (left - media[0], bottom - media[1], media[2] - right, media[3] - top)
+        want = page.render(scale=40 / 72, crop=crop, draw_annots=False).to_pil().convert("RGB")
+    finally:
+        doc.close()
+    assert ImageStat.Stat(ImageChops.difference(image, want.resize(image.size))).mean[0] < 3
+    assert len(PdfReader(out / "contact.pdf").pages) == 1
+    # Spreads next time: the single pages of the first run go, the sheet stays.
+    result = invoke(["proof", issue, "--dist", dist, "--spreads", "--dpi", "20", "--out", out])
+    names = sorted(p.name for p in out.iterdir())
+    assert names[:2] == ["contact.pdf", "contact.png"]
+    assert "p002.png" not in names
+    assert len(names) - 2 == len(reading_spreads(len(reader.pages)))
+    assert "removed 2 proofs of an earlier run" in result.output
+
+
+def test_edition_proof_refuses_a_bad_range_before_writing(minimal_pdf, tmp_path):
+    from conftest import invoke
+
+    issue, dist = minimal_pdf.parent.parent.parent / "minimal", minimal_pdf.parent.parent
+    count = len(PdfReader(minimal_pdf).pages)
+    result = invoke(
+        ["proof", issue, "--dist", dist, "--pages", f"2-{count + 1}", "--out", tmp_path / "p"], 2
+    )
+    assert result.output.splitlines()[-2] == (
+        f"error: pages '2-{count + 1}': '2-{count + 1}' goes past the last page "
+        f"(the PDF has {count} pages) [usage.pages]"
+    )
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.slow
+def test_edition_impose_booklet_and_nup_read_back(minimal_pdf, tmp_path):
+    from conftest import invoke
+
+    count = len(PdfReader(minimal_pdf).pages)
+    booklet = tmp_path / "booklet.pdf"
+    result = invoke(["impose", minimal_pdf, "--booklet", "--creep", "0.4", "--out", booklet])
+    sides = PdfReader(booklet).pages
+    assert len(sides) == count // 2
+    for side in sides:  # A3 landscape
+        assert float(side.mediabox.width) == pytest.approx(420 * MM, abs=0.5)
+        assert float(side.mediabox.height) == pytest.approx(297 * MM, abs=0.5)
+    # Sheet 1's front carries the last page on the left and page 1 on the right, trimmed
+    # and at actual size: an A4 trim fills each half of the A3 side.
+    front = render(booklet, 0, 20)
+    half = front.width // 2
+    for number, box in (
+        (count, (0, 0, half, front.height)),
+        (1, (half, 0, front.width, front.height)),
+    ):
+        doc = pdfium.PdfDocument(minimal_pdf)
+        try:
+            page = doc[number - 1]
+            left, bottom, right, top = page.get_trimbox()
+            media = page.get_mediabox()
+            crop = (left - media[0], bottom - media[1], media[2] - right, media[3] - top)
+            want = page.render(scale=20 / 72, crop=crop).to_pil().convert("RGB")
+        finally:
+            doc.close()
+        got = front.crop(box).resize(want.size)
+        assert ImageStat.Stat(ImageChops.difference(got, want)).mean[0] < 8, number
+    assert result.output.strip() == (
+        f"wrote {booklet}: booklet of {count} pages on {count // 4} sheets ({count // 2} "
+        "sides), actual size"
+    )
+    nup = tmp_path / "nup.pdf"
+    invoke(["impose", minimal_pdf, "--nup", "8", "--out", nup])
+    assert len(PdfReader(nup).pages) == -(-count // 8)
+    errors = invoke(["impose", minimal_pdf, "--out", tmp_path / "x.pdf"], 2).output
+    assert errors.splitlines()[0] == (
+        "error: say how to impose: --booklet or --nup 4|8 (--booklet for a saddle-stitched "
+        "booklet, --nup for proof sheets) [usage.impose]"
+    )
+    errors = invoke(
+        ["impose", minimal_pdf, "--nup", "4", "--bleed", "--out", tmp_path / "x.pdf"], 2
+    ).output
+    assert errors.splitlines()[0] == (
+        "error: --creep and --bleed are for a booklet, not for n-up sheets (leave them out, "
+        "or use --booklet) [usage.impose]"
+    )
+    assert not (tmp_path / "x.pdf").exists()

@@ -26,6 +26,7 @@ from edition.store.stamps import Fingerprint, HashBook, sha256_file
 
 if TYPE_CHECKING:
     from edition.pdf.finish import Finish
+    from edition.pdf.sections import Warm
 
 Progress = Callable[[str], Callable[[int, int], None]]
 
@@ -54,7 +55,7 @@ class BuildResult:
 
 def build_edition(
     issue_dir: Path,
-    profile: str = "print",
+    profile: str | Profile = "print",
     out_root: Path = Path("dist"),
     *,
     html: bool = False,
@@ -63,13 +64,16 @@ def build_edition(
     single_pass: bool = False,
     workers: int | None = None,
     progress: Progress | None = None,
+    warm: Warm | None = None,
 ) -> BuildResult:
     """Check, plan and render `issue_dir` for `profile` into `out_root`.
 
     Raises EditionError (bad input) before anything is written. The issue's own
-    warnings are included in the result's findings.
+    warnings are included in the result's findings. `warm` (from `edition serve`) lends
+    the build its layout processes and hears of the pages first; every section is then
+    laid out (or taken from the cache) even when nothing changed, for the live view.
     """
-    prof = get_profile(profile)
+    prof = profile if isinstance(profile, Profile) else get_profile(profile)
     output = Output(out_root)
     book = HashBook(output.cache / "hashes.json")
     # The issue's files are fingerprinted before they are read: one that changes while
@@ -91,7 +95,8 @@ def build_edition(
     record = output.record(issue.id, prof.name)
     # A second build of this PDF waits here (and says so) rather than writing over it.
     with output_lock(target, step, also=[output.html(issue.id, prof.name)]):
-        if html_out is None and (done := _unchanged(record, fingerprint, target)) is not None:
+        unchanged = html_out is None and warm is None
+        if unchanged and (done := _unchanged(record, fingerprint, target)) is not None:
             step("Nothing changed since the last build")
             done.findings[:0] = issue.warnings
             return done
@@ -106,6 +111,7 @@ def build_edition(
             single_pass=single_pass,
             workers=workers,
             progress=progress,
+            warm=warm,
         )
         result.fingerprint = fingerprint
         plan = result.plan or plan  # as copyfit left it
@@ -159,6 +165,7 @@ def _build(
     single_pass: bool,
     workers: int | None,
     progress: Progress | None,
+    warm: Warm | None = None,
 ) -> tuple[BuildResult, dict[ImageRequest, Path]]:
     """Prepare the photos, lay out, finish and write the PDF (atomically)."""
     from edition.pdf.fetch import FetchRules
@@ -192,6 +199,7 @@ def _build(
         refit=fit_plan,
         prepare=prepare_more,
         remember=Memory(plan.layout),
+        warm=warm,
     )
     one_pass = profile.tagged or single_pass
     try:
@@ -250,7 +258,10 @@ def _build(
     for src in sources:
         src.close()
     if html_out is not None and html is not None:
-        atomic_write_text(html_out, html)
+        from edition.render.browser import write_browser_html
+
+        # Photos, fonts and colours resolved so that a browser shows it (render/browser.py).
+        write_browser_html(html, html_out, rules.prepared, rules.roots)
         result.html = html_out
     result.seconds = time.perf_counter() - start
     return result, {req: p.path for req, p in prepared.items()}  # copyfit's photos too

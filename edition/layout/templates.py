@@ -3,10 +3,12 @@ and read only from those folders (no symlink leads out of them)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
+from jinja2.bccache import Bucket
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from edition.layout.spec import Layout
@@ -33,6 +35,29 @@ def template_folders(layout: Layout, issue_root: Path | None = None) -> list[Pat
     ]
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the life of the process, so that a process
+    that renders again and again (`edition serve`) compiles each template once. Jinja2
+    keys an entry by the template's name and file and checks it against the source, so
+    a template that changed is compiled again."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+@functools.cache
+def _compiled() -> _CompiledTemplates:
+    return _CompiledTemplates()  # one for every environment(): they are all made alike
+
+
 def environment(layout: Layout, issue_root: Path | None = None) -> jinja2.Environment:
     """Templates looked up in priority order: issue override, this layout, its parents.
 
@@ -46,5 +71,6 @@ def environment(layout: Layout, issue_root: Path | None = None) -> jinja2.Enviro
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_compiled(),
     )
     return env

@@ -130,6 +130,33 @@ class SectionStats:
 
 
 @dataclass(frozen=True)
+class Placed:
+    """A section at its place in the edition, as a live view shows it before the edition
+    is finished and checked: its pages as they are in the edition (moved to their side,
+    running heads, folios and page numbers drawn), its first page (1-based), and a key
+    that changes whenever those pages do."""
+
+    unit: Unit
+    first_page: int
+    pdf: bytes
+    skip: int
+    key: str
+
+
+@dataclass
+class Warm:
+    """What a long-running process (`edition serve`) lends a build: layout processes kept
+    warm between builds (used, never shut down here), and a call made as soon as the
+    edition is assembled, before it is finished and checked. `pages` keeps each section's
+    pages between builds, so that only what changed is cut out of the edition again."""
+
+    pool: Executor
+    workers: int
+    laid_out: Callable[[Plan, list[Placed]], None] | None = None
+    pages: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Assembled:
     """The edition assembled from its sections: the PDF, the section PDFs its pages come
     from (close them once it is saved), where each section starts (0-based page), the
@@ -210,8 +237,10 @@ class SectionBuilder:
         refit: Refit | None = None,
         prepare: Callable[[list[ImageRequest]], Mapping[ImageRequest, str]] | None = None,
         remember: Remember | None = None,
+        warm: Warm | None = None,
     ) -> None:
         self.plan, self.profile, self.fetcher = plan, profile, fetcher
+        self.warm = warm
         self.cache = cache_dir / "sections"
         self.cache.mkdir(parents=True, exist_ok=True)
         self.workers = workers or min(os.cpu_count() or 1, 4)
@@ -220,6 +249,8 @@ class SectionBuilder:
         self.refit = refit
         self.prepare = prepare
         self.remember = remember
+        if warm is not None:  # a long-running process lends its warm layout processes
+            executor, self.workers = warm.pool, warm.workers
         self._own_pool = executor is None
         self.pool: Executor | None = executor
         if self.pool is None and self.workers > 1:
@@ -586,7 +617,32 @@ class SectionBuilder:
         for i, target in enumerate(edition.pages):
             if i < len(drawn.pages):
                 overlay_page(target, drawn.pages[i], f"EditionPage{i + 1}")
+        if self.warm is not None and self.warm.laid_out is not None:
+            self.warm.laid_out(plan, self._placed(edition, units, starts_list, overlay))
         return Assembled(edition, sources, units, starts, plan, pages)
+
+    def _placed(
+        self, edition: pikepdf.Pdf, units: list[Unit], starts: list[int], overlay: bytes
+    ) -> list[Placed]:
+        """Each section's pages cut out of the assembled edition, for a live view; a
+        section whose content, place and overlay are as in the last build keeps its PDF."""
+        assert self.warm is not None
+        kept: dict[str, bytes] = {}
+        placed = []
+        overlay_key = _sha(overlay)
+        for u, first in zip(units, starts, strict=True):
+            key = _sha(u.key, str(first), overlay_key if u.pages else "")
+            data = self.warm.pages.get(key)
+            if data is None:
+                part = pikepdf.new()
+                part.pages.extend(edition.pages[first : first + u.pages])
+                buf = io.BytesIO()
+                part.save(buf)
+                data = buf.getvalue()
+            kept[key] = data
+            placed.append(Placed(u, first + 1, data, 0, key))
+        self.warm.pages = kept
+        return placed
 
     def _moved(self, units: list[Unit], starts: list[int]) -> list[str]:
         """Sections that begin on another page than in the last build of this edition."""
