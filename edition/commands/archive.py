@@ -186,20 +186,21 @@ def _run_guarded(job: Job, work: Callable[[], Outcome]) -> Outcome:
         )
 
 
-def build_job(job: Job, out_root: Path, force: bool = False) -> Outcome:
-    """Build one profile of one issue into `out_root` (on a worker)."""
+def build_job(job: Job, out_root: Path, force: bool = False, cache: Path | None = None) -> Outcome:
+    """Build one profile of one issue into `out_root` (on a worker; `cache`: its build
+    cache, default the worker's own)."""
 
     def work() -> Outcome:
         from edition.commands.build import build_edition
 
-        result = build_edition(job.issue_dir, job.profile, out_root, force=force)
+        result = build_edition(job.issue_dir, job.profile, out_root, force=force, cache=cache)
         lines = [str(f) for f in result.findings if f.severity != Severity.INFO]
         return Outcome(job, BUILT, lines, result.pages, result.pdf.stat().st_size, result.seconds)
 
     return _run_guarded(job, work)
 
 
-def verify_job(job: Job, out_root: Path) -> Outcome:
+def verify_job(job: Job, out_root: Path, cache: Path | None = None) -> Outcome:
     """Rebuild the archive PDF of an issue into a temporary folder and compare its bytes
     with the one in `out_root` (on a worker)."""
 
@@ -216,7 +217,7 @@ def verify_job(job: Job, out_root: Path) -> Outcome:
             )
         tmp = Path(tempfile.mkdtemp(prefix="edition-verify-"))
         try:
-            result = build_edition(job.issue_dir, job.profile, tmp)
+            result = build_edition(job.issue_dir, job.profile, tmp, cache=cache)
             fresh = result.pdf.read_bytes()
             old = kept.read_bytes()
             seconds = time.perf_counter() - started
@@ -391,6 +392,7 @@ def archive_issues(
     verify: bool = False,
     progress: Callable[[Progress], None] = lambda _: None,
     started: Callable[[int, int], None] = lambda _jobs, _workers: None,
+    cache: Path | None = None,
 ) -> Summary:
     """Build (or with `verify`, rebuild and compare) every profile of every issue folder.
 
@@ -427,7 +429,7 @@ def archive_issues(
         prints: dict[Path, str | None] = {}
         for job in jobs:
             if job.issue_dir not in prints:
-                prints[job.issue_dir] = current_fingerprint(job.issue_dir, Output(out_root))
+                prints[job.issue_dir] = current_fingerprint(job.issue_dir, Output(out_root, cache))
             fingerprint = prints[job.issue_dir]
             reason = unchanged_reason(job, out_root, fingerprint) if fingerprint else None
             if reason is None:
@@ -450,7 +452,7 @@ def archive_issues(
                     f"{job.profile}-{token}"
                 )
                 fn = verify_job if verify else build_job
-                args = (job, out_root) if verify else (job, out_root, force)
+                args = (job, out_root, cache) if verify else (job, out_root, force, cache)
                 futures[client.submit(fn, *args, key=key, pure=False, retries=0)] = job
             labels = {f.key: job.label for f, job in futures.items()}
             for future in as_completed(list(futures)):

@@ -79,6 +79,8 @@ class SectionStats:
     total: int = 0  # sections in the edition
     moved: list[str] = field(default_factory=list)  # sections laid out again after a move
     findings: list[Finding] = field(default_factory=list)
+    laid_out: list[str] = field(default_factory=list)  # the sections laid out, by name ...
+    from_cache: list[str] = field(default_factory=list)  # ... and those taken from the cache
 
 
 @dataclass(frozen=True)
@@ -422,6 +424,9 @@ class SectionBuilder:
     def _assemble(self, units: list[Unit]) -> Assembled:
         self.stats.reused = sum(1 for u in units if u.key not in self._rendered)
         self.stats.total = len(units)
+        for u in units:
+            named = self.stats.laid_out if u.key in self._rendered else self.stats.from_cache
+            named.append(unit_name(u))
         parts = []
         for u in units:
             data, _, skip = self._done[u.key]
@@ -440,6 +445,18 @@ class SectionBuilder:
             )
         pdf, sources, starts = assemble(parts)
         return Assembled(pdf, sources, units, starts)
+
+
+def unit_name(unit: Unit) -> str:
+    """A section as the build's report names it: its bookmark, else what it is."""
+    if unit.bookmark:
+        return unit.bookmark
+    section = unit.section
+    if isinstance(section, AdPage):
+        if section.ad is not None:
+            return f"ad of {section.ad.spec.advertiser or section.ad.spec.artwork}"
+        return f"house ad '{section.house}'"
+    return section.kind
 
 
 def _write_if_changed(path: Path, text: str) -> None:
