@@ -41,11 +41,13 @@ def preflight_issue(
 
     profile = get_profile(profile_name)
     output = Output(out_root, cache)
+    logger.debug("preflight of %s for %s, its PDF in %s", issue_dir, profile_name, out_root)
     issue = load_issue(issue_dir)
     layout = load_layout(issue.spec.layout, issue.root)
     plan = plan_issue(
         issue, layout, dpi=profile.dpi, quality=profile.jpeg_quality, cmyk=profile.cmyk
     )
+    logger.debug("%d sections planned, %d photos placed", len(plan.sections), len(plan.slots))
     findings = list(issue.warnings)
     pdf: Path | None = output.pdf(issue.id, profile.name)
     assert pdf is not None
