@@ -313,9 +313,10 @@ def _report_build(
 
     console = _console(ctx)
     folders = [(issue_dir, issue_dir), (out_root, out_root)]
+    # With --strict a warning of the preflight is an error; one from reading and
+    # rendering (a refused URL, a WeasyPrint warning) is shown as it is, and counts too.
     preflight = [f.promoted() for f in result.preflight] if strict else result.preflight
-    findings = [f.promoted() for f in result.findings] if strict else result.findings
-    console.findings(as_named([*findings, *preflight], folders), os.getcwd())
+    console.findings(as_named([*result.findings, *preflight], folders), os.getcwd())
     pdf = _shown(result.pdf)
     if result.kept:
         console.note(
@@ -359,8 +360,8 @@ def _report_build(
         f"{name}: {_count(result.pages, 'page')}{pad}, {size:.1f} MB, {photos}{sections}"
         f"{took}; preflight: {_count(errors, 'error')}, {_count(warnings, 'warning')}: {verdict}"
     )
-    if result.published and not result.unchanged:
-        line += " (published)"
+    if get_profile(name).embed_sources:
+        line += " (published)" if result.published else " (a draft until `edition publish`)"
     console.done(line, ok=not errors)
     return bool(errors)
 

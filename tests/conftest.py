@@ -17,6 +17,8 @@ What other test files can use:
   output folder; `minimal_build.pdf("screen")` builds that edition the first time it is
   asked for and returns the PDF's path; `minimal_build.output["screen"]` is what the
   build printed. Never change these files: copy them (`shutil.copy`) to change them.
+- `enlarge_photos(issue)`: the minimal fixture's photos made large enough for the screen
+  edition (150 dpi at their placed size; for print that is a warning, not an error).
 - `minimal_pdf` (the print PDF of `minimal_build`) and `sample_pdf` (issues/2024-05 in
   print), both session-wide.
 
@@ -66,6 +68,36 @@ Finding.__init__ = _noting_init  # type: ignore[method-assign]
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The test of which codes were made to happen goes last."""
     items.sort(key=lambda item: item.name == LAST)
+
+
+# How much each photo of the minimal fixture is enlarged to reach 150 dpi at its placed
+# size (the originals have 54 to 127 dpi there: the fixture is small on purpose).
+ENLARGE = {
+    "photos/cover.jpg": 2.2,
+    "photos/inframe-1.jpg": 3.0,
+    "photos/inframe-2.jpg": 2.7,
+    "photos/lead-a.jpg": 1.3,
+    "photos/lead-b.jpg": 1.3,
+    "ads/full.png": 2.2,
+    "ads/half.png": 1.6,
+}
+
+
+def enlarge_photos(issue: Path) -> Path:
+    """Enlarge the photos of a copy of the minimal fixture (see ENLARGE); returns it."""
+    from PIL import Image
+
+    for rel, factor in ENLARGE.items():
+        path = issue / rel
+        with Image.open(path) as img:
+            big = img.convert("RGB").resize(
+                (round(img.width * factor), round(img.height * factor)), Image.Resampling.BICUBIC
+            )
+        if path.suffix == ".png":
+            big.save(path, compress_level=1)
+        else:
+            big.save(path, quality=90)
+    return issue
 
 
 @pytest.fixture(scope="session", autouse=True)

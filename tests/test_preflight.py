@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import FIXTURES, LAST, PRODUCED, REPO, invoke
+from conftest import ENLARGE, FIXTURES, LAST, PRODUCED, REPO, enlarge_photos, invoke
 from pikepdf import Name
 from PIL import Image
 from pypdf import PdfReader
@@ -40,17 +40,6 @@ W, H = 210 * MM, 297 * MM
 BLEED = 3 * MM
 ISSUE_ID = "minimal"
 FINDING_KEYS = {"severity", "code", "message", "file", "line", "page", "object"}
-# How much each photo of the minimal fixture is enlarged to reach 150 dpi at its placed
-# size (the originals have 54 to 127 dpi there: the fixture is small on purpose).
-ENLARGE = {
-    "photos/cover.jpg": 2.2,
-    "photos/inframe-1.jpg": 3.0,
-    "photos/inframe-2.jpg": 2.7,
-    "photos/lead-a.jpg": 1.3,
-    "photos/lead-b.jpg": 1.3,
-    "ads/full.png": 2.2,
-    "ads/half.png": 1.6,
-}
 
 
 # ---------------------------------------------------------------- helpers
@@ -110,16 +99,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Clean:
     root = tmp_path_factory.mktemp("clean")
     issue = root / ISSUE_ID
     shutil.copytree(FIXTURES / ISSUE_ID, issue)
-    for rel, factor in ENLARGE.items():
-        path = issue / rel
-        with Image.open(path) as img:
-            big = img.convert("RGB").resize(
-                (round(img.width * factor), round(img.height * factor)), Image.Resampling.BICUBIC
-            )
-        if path.suffix == ".png":
-            big.save(path, compress_level=1)
-        else:
-            big.save(path, quality=90)
+    enlarge_photos(issue)
     out = root / "dist"
     output = {
         p: invoke(["build", issue, "--profile", p, "--out", out]).output

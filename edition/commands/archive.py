@@ -200,7 +200,7 @@ def build_job(job: Job, out_root: Path, force: bool = False, cache: Path | None 
     return _run_guarded(job, work)
 
 
-def verify_job(job: Job, out_root: Path, cache: Path | None = None) -> Outcome:
+def verify_job(job: Job, out_root: Path) -> Outcome:
     """Rebuild the archive PDF of an issue into a temporary folder and compare its bytes
     with the one in `out_root` (on a worker)."""
 
@@ -217,7 +217,8 @@ def verify_job(job: Job, out_root: Path, cache: Path | None = None) -> Outcome:
             )
         tmp = Path(tempfile.mkdtemp(prefix="edition-verify-"))
         try:
-            result = build_edition(job.issue_dir, job.profile, tmp, cache=cache)
+            # A rebuild from nothing: with a cache of its own, empty, not the build cache.
+            result = build_edition(job.issue_dir, job.profile, tmp / "out", cache=tmp / "cache")
             fresh = result.pdf.read_bytes()
             old = kept.read_bytes()
             seconds = time.perf_counter() - started
@@ -277,6 +278,8 @@ def compare_pdfs(expected: Path, actual: Path) -> list[str]:
     import pikepdf
 
     reasons: list[str] = []
+    if expected.read_bytes() == actual.read_bytes():
+        return reasons  # nothing differs
     a_size, b_size = expected.stat().st_size, actual.stat().st_size
     if a_size != b_size:
         reasons.append(f"size: {a_size} bytes in OUT, {b_size} rebuilt")
@@ -452,7 +455,7 @@ def archive_issues(
                     f"{job.profile}-{token}"
                 )
                 fn = verify_job if verify else build_job
-                args = (job, out_root, cache) if verify else (job, out_root, force, cache)
+                args = (job, out_root) if verify else (job, out_root, force, cache)
                 futures[client.submit(fn, *args, key=key, pure=False, retries=0)] = job
             labels = {f.key: job.label for f, job in futures.items()}
             for future in as_completed(list(futures)):
