@@ -368,6 +368,7 @@ def test_rotated_and_odd_photos_are_right_in_the_pdf(make_issue, tmp_path: Path)
     assert ["white", "red", "white", "red"] in seen  # the half-page ad: transparent is paper
 
 
+@slow
 def test_pdf_ad_artwork_is_placed_at_the_slot_resolution_in_cmyk(make_issue, tmp_path: Path):
     """Advertisers deliver PDFs: the first page is rasterised at the placed size and
     separated like any photo; its shape is checked against the slot."""
