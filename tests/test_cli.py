@@ -325,3 +325,34 @@ def test_v_shows_the_steps_timings_sections_and_cache(verbose_build):
     assert "  sections from the cache (0): none" in text  # a cache of its own, empty
     assert re.search(r"^  photos: [1-9]\d* prepared, 0 from the cache$", text, re.M)
     assert PRINT_SUMMARY.search(stdout), stdout
+
+
+@pytest.mark.slow
+def test_refused_urls_are_reported_by_every_build_cached_or_not(make_issue, tmp_path: Path):
+    """A template that tries to load a URL is warned about by the build that lays it out,
+    by a build that takes its sections from the cache, and by one that changes nothing."""
+    from edition.share import share_dir
+
+    root = make_issue()
+    template = (share_dir("layouts") / "classic" / "templates" / "edition.html.j2").read_text()
+    link = '<link rel="stylesheet" href="https://example.com/luar.css">'
+    (root / "templates").mkdir()
+    (root / "templates" / "edition.html.j2").write_text(
+        template.replace("</head>", link + "</head>")
+    )
+    warning = (
+        "warning: refused to load 'https://example.com/luar.css' (only files inside the "
+        "issue, the layout and assets/ can be used) [safety.fetch]"
+    )
+    out = tmp_path / "dist"
+    first = invoke(["build", root, "--out", out, "-v"], exit_code=1).output
+    assert warning in first
+    # Another issue.toml (a comment): a new build, every section from the cache.
+    toml = root / "issue.toml"
+    toml.write_text(toml.read_text() + "\n# catatan redaksi\n")
+    cached = invoke(["build", root, "--out", out, "-v"], exit_code=1).output
+    assert re.search(r"^  sections laid out \(0\): none$", cached, re.M), cached
+    assert warning in cached
+    # Nothing changed at all: the last build's findings are reported again.
+    unchanged = invoke(["build", root, "--out", out], exit_code=1).output
+    assert "unchanged " in unchanged and warning in unchanged
