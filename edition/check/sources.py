@@ -113,7 +113,7 @@ def check_sources(
 
 
 def _finding(
-    place: Placement, on: list[int], message: str, hint: str, code: str, severity: Severity
+    place: Placement, on: list[int], message: str, hint: str, *, code: str, severity: Severity
 ) -> Finding:
     """A finding about a placed photo: the photo's file, its first page, and the other
     pages it is on, if any, in the message."""
@@ -138,8 +138,8 @@ def _resolution(place: Placement, profile: Profile, on: list[int]) -> list[Findi
             f"{place.what} has {dpi:.0f} dpi at its placed size of {req.width_mm:.0f} x "
             f"{req.height_mm:.0f} mm; the {profile.name} edition needs {profile.dpi}",
             "use a larger original, or place it smaller",
-            "photo.low-resolution",
-            severity,
+            code="photo.low-resolution",
+            severity=severity,
         )
     ]
 
@@ -155,8 +155,8 @@ def _captions(place: Placement, on: list[int]) -> list[Finding]:
                 on,
                 f"{place.what} has no caption, so no alt text either",
                 "add a caption",
-                "photo.no-caption",
-                WARNING,
+                code="photo.no-caption",
+                severity=WARNING,
             )
         )
     if not place.slot.credit:
@@ -166,8 +166,8 @@ def _captions(place: Placement, on: list[int]) -> list[Finding]:
                 on,
                 f"{place.what} has no credit",
                 "add the photographer or agency",
-                "photo.no-credit",
-                WARNING,
+                code="photo.no-credit",
+                severity=WARNING,
             )
         )
     return out
@@ -193,8 +193,8 @@ def _aspect(place: Placement, on: list[int]) -> list[Finding]:
             f"({place.what}) is {slot.request.width_mm:.0f} x {slot.request.height_mm:.0f} mm "
             f"(shape {want:.3f}), {diff:.0%} off, so it would be cropped or letterboxed",
             "ask the advertiser for artwork of the slot's size",
-            "ad.aspect",
-            ERROR,
+            code="ad.aspect",
+            severity=ERROR,
         )
     ]
 

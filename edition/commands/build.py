@@ -117,6 +117,14 @@ def build_edition(
     output = Output(out_root, cache)
     stages = Stages(step)
     cache_dir = output.cache
+    if cache_dir.resolve().is_relative_to(Path(out_root).resolve()):
+        raise EditionError.single(
+            "the build cache is inside the output folder, which is published as it is",
+            cache_dir,
+            None,
+            "give --cache (or EDITION_CACHE) a folder outside --out",
+            "output.cache",
+        )
     logger.debug("build cache: %s", cache_dir)
     book = HashBook(cache_dir / "hashes.json")
     # The issue's files are fingerprinted before they are read: one that changes while
@@ -185,7 +193,8 @@ def build_edition(
             target, plan, prof, cache_dir / "preflight" / path_key(target), photo_files
         )
         sha = _remember(record, fingerprint, single_pass, result)
-        result.published = publish or (state == PUBLISHED and not result.replaced)
+        # Replaced with `force`, a published archive edition stays the published one.
+        result.published = publish or state == PUBLISHED
         record_build(
             issue,
             prof.name,
