@@ -1,8 +1,5 @@
-"""The `edition` command line: parse options, call the pipeline, turn results into exit codes.
-
-Exit codes: 0 done; 1 the build ran but preflight found errors (with --strict);
-2 bad input or usage (one line per problem, no traceback).
-"""
+"""The `edition` command line: parse options, call the pipeline, print through the console,
+turn results into exit codes (one list of them: `edition.errors.ExitCode`)."""
 
 from __future__ import annotations
 
