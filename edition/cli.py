@@ -105,10 +105,11 @@ def global_options(func: F) -> F:
     return func
 
 
-def guarded(writes: bool = True) -> Callable[[F], F]:
-    """Run a command: EditionError -> findings + exit 2; anything else -> 'internal
-    error' + exit 3. What the closing line says was written is true: for a command that
-    writes, what it wrote before the error (`written` in the settings) is named."""
+def guarded(func: F | None = None, *, writes: bool = True) -> Any:
+    """Run a command (`@guarded`, or `@guarded(writes=False)` for one that writes
+    nothing): EditionError -> findings + exit 2; anything else -> 'internal error' + exit
+    3. What the closing line says was written is true: for a command that writes, what it
+    wrote before the error (`written` in the settings) is named."""
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
@@ -158,7 +159,7 @@ def guarded(writes: bool = True) -> Callable[[F], F]:
 
         return wrapper  # type: ignore[return-value]
 
-    return decorate
+    return decorate if func is None else decorate(func)
 
 
 CACHE_HELP = (
@@ -251,7 +252,7 @@ def main(ctx: click.Context) -> None:
 )
 @global_options
 @click.pass_context
-@guarded()
+@guarded
 def build(
     ctx: click.Context,
     issue_dir: Path,
@@ -432,7 +433,7 @@ def _profile_names(profiles: tuple[str, ...]) -> list[str]:
 )
 @global_options
 @click.pass_context
-@guarded()
+@guarded
 def publish(
     ctx: click.Context,
     issue_dir: Path,
@@ -499,7 +500,7 @@ def publish(
 )
 @global_options
 @click.pass_context
-@guarded()
+@guarded
 def new(ctx: click.Context, issue_dir: Path, number: int, date: dt.datetime) -> None:
     """Create an empty issue folder ISSUE_DIR that `edition build` accepts."""
     from edition.commands.new import new_issue
@@ -568,10 +569,12 @@ def check(
     console = _console(ctx)
     out_root = out_dir or Path("dist")
     folders = [(issue_dir, issue_dir), (out_root, out_root)]
+    console.start()  # no step lines: the report is the output; a heartbeat if it is long
     try:
-        reports = [
-            preflight_issue(issue_dir, name, out_root, cache) for name in _profile_names(profiles)
-        ]
+        reports = []
+        for name in _profile_names(profiles):
+            console.status(f"checking the {name} edition")
+            reports.append(preflight_issue(issue_dir, name, out_root, cache))
     except EditionError as exc:
         if fmt != "json":
             raise
@@ -644,7 +647,7 @@ def _print_report(console: Console, report: Any) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an article file that exists.")
 @global_options
 @click.pass_context
-@guarded()
+@guarded
 def collect(
     ctx: click.Context, sources: tuple[str, ...], issue_dir: Path, rubric: str | None, force: bool
 ) -> None:
@@ -716,7 +719,7 @@ def _relative(line: str) -> str:
 )
 @global_options
 @click.pass_context
-@guarded()
+@guarded
 def archive(
     ctx: click.Context,
     issues_dir: Path,
@@ -851,7 +854,7 @@ def archive(
 )
 @global_options
 @click.pass_context
-@guarded()
+@guarded
 def catalog(ctx: click.Context, dist: Path, base_url: str | None) -> None:
     """Write the back-issue catalogue into DIST: index.html, a page per issue, opds.xml.
 
@@ -888,7 +891,7 @@ def catalog(ctx: click.Context, dist: Path, base_url: str | None) -> None:
 )
 @global_options
 @click.pass_context
-@guarded()
+@guarded
 def stamp(ctx: click.Context, pdf: Path, name: str, sub_id: str, out_file: Path) -> None:
     """Copy a screen PDF licensed to one subscriber: "Dilisensikan untuk NAME · ID" at the
     foot of every page, and NAME and ID in its metadata. The original is not touched; a

@@ -134,7 +134,7 @@ def test_concurrent_builds_do_not_corrupt_each_other_or_the_cache(
     no_temporaries(out)
 
 
-def test_build_killed_before_the_rename_loses_nothing(make_issue, tmp_path: Path, cold_cache: Path):
+def test_build_killed_before_the_rename_loses_nothing(make_issue, tmp_path: Path, build_cache):
     root = make_issue()
     out = tmp_path / "dist"
     target = out / "minimal" / "minimal-print.pdf"
@@ -159,11 +159,11 @@ def test_build_killed_before_the_rename_loses_nothing(make_issue, tmp_path: Path
     with pikepdf.open(target) as pdf:
         assert len(pdf.pages) % 4 == 0
     no_temporaries(out)
-    cache_is_sane(cold_cache)
+    cache_is_sane(build_cache)
 
 
 def test_build_killed_while_rendering_leaves_the_previous_pdf(
-    make_issue, tmp_path: Path, cold_cache: Path
+    make_issue, tmp_path: Path, build_cache: Path
 ):
     root = make_issue()
     out = tmp_path / "dist"
@@ -180,7 +180,7 @@ def test_build_killed_while_rendering_leaves_the_previous_pdf(
     reap(proc)
     assert target.read_bytes() == before
     no_temporaries(target.parent)
-    cache_is_sane(cold_cache)
+    cache_is_sane(build_cache)  # the session's: a killed build spoils it for no other test
 
 
 def test_write_failure_is_one_line_and_keeps_the_previous_pdf(
