@@ -372,9 +372,12 @@ def _report_details(console: Console, result: Any) -> None:
             "  steps: " + "; ".join(f"{text} {seconds:.1f} s" for text, seconds in result.stages)
         )
     if result.sections_laid_out or result.sections_from_cache:
+        count = str(len(result.sections_laid_out))
+        if result.sections_rendered > len(result.sections_laid_out):
+            # A section laid out at a place it did not keep, while lengths settled.
+            count += f"; {result.sections_rendered} layouts in all"
         console.detail(
-            f"  sections laid out ({len(result.sections_laid_out)}): "
-            + (", ".join(result.sections_laid_out) or "none")
+            f"  sections laid out ({count}): " + (", ".join(result.sections_laid_out) or "none")
         )
         console.detail(
             f"  sections from the cache ({len(result.sections_from_cache)}): "
