@@ -1,8 +1,5 @@
-"""The `edition` command line: parse options, call the pipeline, turn results into exit codes.
-
-Exit codes: 0 done; 1 the build ran but preflight found errors (with --strict);
-2 bad input or usage (one line per problem, no traceback).
-"""
+"""The `edition` command line: parse options, call the pipeline, print through the console,
+turn results into exit codes (one list of them: `edition.errors.ExitCode`)."""
 
 from __future__ import annotations
 
@@ -45,34 +42,131 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit()
 
 
-def guarded(func: F) -> F:
-    """Run a command: EditionError -> findings + exit 2; anything else -> 'internal error'."""
+def _settings(ctx: click.Context) -> dict[str, Any]:
+    """The root context's settings, made once: the console and the global options."""
+    obj = ctx.find_root().ensure_object(dict)
+    obj.setdefault("verbose", 0)
+    obj.setdefault("quiet", False)
+    obj.setdefault("debug", False)
+    obj.setdefault("written", [])
+    if "console" not in obj:
+        obj["console"] = Console()
+    return obj
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        console: Console = ctx.obj["console"]
-        try:
-            return func(*args, **kwargs)
-        except EditionError as exc:
-            console.findings(exc.findings, os.getcwd())
-            n = sum(1 for f in exc.findings if f.severity == Severity.ERROR)
-            click.echo(f"{n} error{'s' if n != 1 else ''}; nothing was written.", err=True)
-            ctx.exit(ExitCode.BAD_INPUT)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except KeyboardInterrupt:
-            click.echo("interrupted; nothing was written.", err=True)
-            ctx.exit(ExitCode.INTERRUPTED)
-        except Exception as exc:  # the one place unexpected failures become a message
-            console.internal_error(exc)
-            if ctx.obj.get("debug"):
-                import traceback
 
-                click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
-            ctx.exit(ExitCode.INTERNAL)
+def _console(ctx: click.Context) -> Console:
+    console: Console = _settings(ctx)["console"]
+    return console
 
-    return wrapper  # type: ignore[return-value]
+
+def _global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """-v, -q and --debug, wherever they are given: before the command or after it."""
+    obj = _settings(ctx)
+    if not value or ctx.resilient_parsing:
+        return
+    if param.name == "verbose":
+        obj["verbose"] += value
+        obj["quiet"] = False
+    elif param.name == "quiet":
+        obj["quiet"], obj["verbose"] = True, 0
+    else:
+        obj["debug"] = True
+    obj["console"].verbosity = -1 if obj["quiet"] else obj["verbose"]
+
+
+def global_options(func: F) -> F:
+    """The options every command takes, before or after its name."""
+    for option in (
+        click.option(
+            "--debug",
+            is_flag=True,
+            expose_value=False,
+            callback=_global,
+            help="Show the traceback of an internal error.",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            expose_value=False,
+            callback=_global,
+            help="Only errors and the result.",
+        ),
+        click.option(
+            "-v",
+            "--verbose",
+            count=True,
+            expose_value=False,
+            callback=_global,
+            help="Say more: -v the steps' timings, what was laid out and what came from "
+            "the cache; -vv edition's debug log too.",
+        ),
+    ):
+        func = option(func)
+    return func
+
+
+def guarded(func: F | None = None, *, writes: bool = True) -> Any:
+    """Run a command (`@guarded`, or `@guarded(writes=False)` for one that writes
+    nothing): EditionError -> findings + exit 2; anything else -> 'internal error' + exit
+    3. What the closing line says was written is true: for a command that writes, what it
+    wrote before the error (`written` in the settings) is named."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            ctx = click.get_current_context()
+            obj = _settings(ctx)
+            console: Console = obj["console"]
+            console.log_to_stderr()
+            try:
+                return func(*args, **kwargs)
+            except EditionError as exc:
+                console.findings(exc.findings, os.getcwd())
+                n = sum(1 for f in exc.findings if f.severity == Severity.ERROR)
+                said = f"{n} error{'s' if n != 1 else ''}"
+                if writes:
+                    written = obj["written"]
+                    said += (
+                        f"; nothing else was written (written before: {', '.join(written)})"
+                        if written
+                        else "; nothing was written"
+                    )
+                console.failed(said + ".")
+                ctx.exit(ExitCode.BAD_INPUT)
+            except (click.exceptions.Exit, click.ClickException, click.Abort):
+                raise
+            except KeyboardInterrupt:
+                written = obj["written"]
+                console.failed(
+                    "interrupted; "
+                    + (
+                        f"written before: {', '.join(written)}"
+                        if written
+                        else "nothing was written"
+                    )
+                    + "."
+                )
+                ctx.exit(ExitCode.INTERRUPTED)
+            except Exception as exc:  # the one place unexpected failures become a message
+                console.internal_error(exc)
+                if obj["debug"]:
+                    import traceback
+
+                    click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
+                ctx.exit(ExitCode.INTERNAL)
+            finally:
+                console.stop()
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate if func is None else decorate(func)
+
+
+CACHE_HELP = (
+    "The build cache's folder (default: $EDITION_CACHE, else ~/.cache/edition/build); "
+    "never inside --out, which holds only what is published."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,21 +178,19 @@ def guarded(func: F) -> F:
     callback=_print_version,
     help="Show edition's, WeasyPrint's, Pango's and Python's versions and exit.",
 )
-@click.option("-v", "--verbose", count=True, help="Say more (repeat for more).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors and the result.")
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@global_options
 @click.pass_context
-def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
-    """Build the print edition of a magazine issue from its folder.
+def main(ctx: click.Context) -> None:
+    """Build the print, screen and archive editions of a magazine issue from its folder.
 
     An issue folder holds issue.toml, articles/*.md (YAML front matter +
-    Markdown), photos/ and ads/. Start with `edition new`, fill it, then
-    `edition build`.
+    Markdown), photos/ and ads/. Start with `edition new`, fill it, `edition
+    build` it as often as you like, `edition check` it, and `edition publish` it.
+
+    Exit codes: 0 done (and ready); 1 preflight found errors, or a PDF is not
+    built or stale; 2 bad input or usage; 3 an internal error (a bug).
     """
-    ctx.ensure_object(dict)
-    ctx.obj["console"] = Console(-1 if quiet else verbose)
-    ctx.obj["debug"] = debug
-    ctx.obj["console"].log_to_stderr()
+    _settings(ctx)
 
 
 @main.command()
@@ -110,7 +202,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     multiple=True,
     help="Which edition to make: print (PDF/X-4, CMYK, bleed and "
     "crop marks), screen (small, RGB, tagged, bookmarks and links), archive "
-    "(PDF/A-3b with the sources embedded, byte-identical rebuilds) or all. "
+    "(PDF/A-3b with the sources embedded: the published record, see `edition "
+    "publish`) or all (a published archive edition is then left as it is). "
     "Repeatable; default print.",
 )
 @click.option(
@@ -119,6 +212,12 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Output folder (default: dist/). The PDF goes to OUT/<issue-id>/.",
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=CACHE_HELP,
 )
 @click.option(
     "--html",
@@ -131,13 +230,13 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     "--strict",
     is_flag=True,
     default=None,
-    help="Exit with 1 when the build reports any problem (warnings count).",
+    help="Count warnings as errors (exit 1 when there is any).",
 )
 @click.option(
     "--force",
     is_flag=True,
     default=None,
-    help="Replace an archive PDF that exists with different bytes.",
+    help="Replace a published archive edition that has other content.",
 )
 @click.option(
     "--single-pass",
@@ -152,6 +251,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     default=None,
     help="Processes laying out sections at once (default: the machine's cores).",
 )
+@global_options
 @click.pass_context
 @guarded
 def build(
@@ -159,6 +259,7 @@ def build(
     issue_dir: Path,
     profiles: tuple[str, ...],
     out_dir: Path | None,
+    cache: Path | None,
     write_html: bool | None,
     strict: bool | None,
     force: bool | None,
@@ -169,15 +270,18 @@ def build(
 
     Everything is checked before anything is rendered; bad input gives one
     line per problem (file:line: what is wrong (what to do)) and exit code 2.
+    After writing, preflight checks each PDF: exit code 1 when it finds an
+    error (with --strict, a warning). Print and screen rebuild freely; the
+    archive edition, once published, is never replaced by other content
+    without --force.
     """
     from edition.commands.build import build_edition
 
-    console: Console = ctx.obj["console"]
+    console = _console(ctx)
     names = _profile_names(profiles)
     out_root = out_dir or Path("dist")
-    any_findings = False
+    failed = False
     for name in names:
-        started = time.perf_counter()
         console.start()
         result = build_edition(
             issue_dir,
@@ -189,44 +293,114 @@ def build(
             single_pass=bool(single_pass),
             workers=workers,
             progress=console.progress,
+            cache=cache,
+            # `--profile all` keeps a published archive edition; naming it makes it.
+            draft="archive" not in profiles,
         )
-        preflight = result.preflight
-        if strict:
-            preflight = [f.promoted() for f in preflight]
-        console.findings([*result.findings, *preflight], os.getcwd())
-        any_findings = (
-            any_findings
-            or bool(result.findings)
-            or any(f.severity == Severity.ERROR for f in preflight)
-        )
-        console.info(f"{'unchanged' if result.unchanged else 'wrote'} {result.pdf}")
-        if result.html:
-            console.info(f"wrote {result.html}")
-        pad = (
-            f" (+{result.padded} house-ad pages to reach a multiple of 4)" if result.padded else ""
-        )
-        size = result.pdf.stat().st_size / 1e6
-        errors = sum(f.severity == Severity.ERROR for f in preflight)
-        warnings = sum(f.severity == Severity.WARNING for f in preflight)
-        sections = ""
-        if result.sections_rendered or result.sections_reused:
-            sections = (
-                f"{result.sections_rendered} sections laid out, {result.sections_reused} reused, "
-            )
-        if result.sections_moved:
-            console.info(
-                f"moved by a change of length and laid out again: "
-                f"{', '.join(result.sections_moved)}"
-            )
-        console.done(
-            f"{name}: {result.pages} pages{pad}, {size:.1f} MB, "
-            f"{result.photos_prepared} photos prepared, {result.photos_reused} "
-            f"reused, {sections}{time.perf_counter() - started:.1f} s; preflight: "
-            f"{errors} error{'s' * (errors != 1)}, {warnings} "
-            f"warning{'s' * (warnings != 1)}"
-        )
-    if strict and any_findings:
+        failed = _report_build(ctx, name, result, issue_dir, out_root, bool(strict)) or failed
+    if failed:
         ctx.exit(ExitCode.FINDINGS)
+
+
+def _report_build(
+    ctx: click.Context, name: str, result: Any, issue_dir: Path, out_root: Path, strict: bool
+) -> bool:
+    """Print what a build of one profile did and found; True when it is not ready (an
+    error, or with `strict` a warning)."""
+    from edition.check.report import as_named
+    from edition.commands.publish import errors_of
+
+    console = _console(ctx)
+    folders = [(issue_dir, issue_dir), (out_root, out_root)]
+    # With --strict a warning of the preflight is an error; one from reading and
+    # rendering (a refused URL, a WeasyPrint warning) is shown as it is, and counts too.
+    preflight = [f.promoted() for f in result.preflight] if strict else result.preflight
+    console.findings(as_named([*result.findings, *preflight], folders), os.getcwd())
+    pdf = _shown(result.pdf)
+    if result.kept:
+        console.note(
+            f"{name}: kept {pdf}, the published archive edition: its sources changed since "
+            f"it was published, and a build of all editions does not replace it (to publish "
+            f"a correction: edition publish {issue_dir} --force)"
+        )
+        return False
+    if result.unchanged:
+        console.info(f"unchanged {pdf}")
+    else:
+        console.info(f"{'replaced' if result.replaced else 'wrote'} {pdf}")
+        _settings(ctx)["written"].append(str(pdf))
+    if result.html:
+        console.info(f"wrote {_shown(result.html)}")
+        _settings(ctx)["written"].append(str(_shown(result.html)))
+    _report_details(console, result)
+    if result.sections_moved:
+        console.info(
+            "moved by a change of length and laid out again: " + ", ".join(result.sections_moved)
+        )
+    pad = ""
+    if result.padded:
+        pad = f" (+{_count(result.padded, 'house-ad page')} to reach a multiple of 4)"
+    size = result.pdf.stat().st_size / 1e6
+    errors = errors_of(result, strict)
+    warnings = 0 if strict else sum(f.severity == Severity.WARNING for f in preflight)
+    sections = ""
+    if result.sections_rendered or result.sections_reused:
+        sections = (
+            f"{_count(result.sections_rendered, 'section')} laid out, "
+            f"{result.sections_reused} reused, "
+        )
+    photos = f"{_count(result.photos_prepared, 'photo')} prepared, {result.photos_reused} reused, "
+    took = f"{sum(s for _, s in result.stages):.1f} s"
+    from edition.profiles import get_profile
+
+    audience = get_profile(name).audience
+    verdict = f"not ready for {audience}" if errors else f"ready for {audience}"
+    line = (
+        f"{name}: {_count(result.pages, 'page')}{pad}, {size:.1f} MB, {photos}{sections}"
+        f"{took}; preflight: {_count(errors, 'error')}, {_count(warnings, 'warning')}: {verdict}"
+    )
+    if get_profile(name).embed_sources:
+        line += " (published)" if result.published else " (a draft until `edition publish`)"
+    console.done(line, ok=not errors)
+    return bool(errors)
+
+
+def _report_details(console: Console, result: Any) -> None:
+    """What `-v` adds to a build's report: the steps and their times, the sections laid
+    out and taken from the cache, the photos, the cache's folder."""
+    if result.stages:
+        console.detail(
+            "  steps: " + "; ".join(f"{text} {seconds:.1f} s" for text, seconds in result.stages)
+        )
+    if result.sections_laid_out or result.sections_from_cache:
+        count = str(len(result.sections_laid_out))
+        if result.sections_rendered > len(result.sections_laid_out):
+            # A section laid out at a place it did not keep, while lengths settled.
+            count += f"; {result.sections_rendered} layouts in all"
+        console.detail(
+            f"  sections laid out ({count}): " + (", ".join(result.sections_laid_out) or "none")
+        )
+        console.detail(
+            f"  sections from the cache ({len(result.sections_from_cache)}): "
+            + (", ".join(result.sections_from_cache) or "none")
+        )
+    console.detail(
+        f"  photos: {result.photos_prepared} prepared, {result.photos_reused} from the cache"
+    )
+    if result.cache is not None:
+        console.detail(f"  build cache: {result.cache}")
+
+
+def _shown(path: Path) -> Path:
+    """A path relative to the current folder when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()) if path.is_absolute() else path
+    except ValueError:
+        return path
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _profile_names(profiles: tuple[str, ...]) -> list[str]:
@@ -235,6 +409,87 @@ def _profile_names(profiles: tuple[str, ...]) -> list[str]:
     if "all" in profiles:
         return list(PROFILE_NAMES)
     return list(dict.fromkeys(profiles))
+
+
+@main.command()
+@click.argument("issue_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: dist/). The PDFs go to OUT/<issue-id>/.",
+)
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), help=CACHE_HELP)
+@click.option(
+    "--strict", is_flag=True, help="Count warnings as errors: publish only a clean issue."
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace a published archive edition that has other content (a correction).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes laying out sections at once (default: the machine's cores).",
+)
+@global_options
+@click.pass_context
+@guarded
+def publish(
+    ctx: click.Context,
+    issue_dir: Path,
+    out_dir: Path | None,
+    cache: Path | None,
+    strict: bool,
+    force: bool,
+    workers: int | None,
+) -> None:
+    """Publish ISSUE_DIR: build the print and screen editions, check them, and when
+    neither has an error make the archive edition, the issue's published record.
+
+    A published archive edition is never replaced by other content without
+    --force (a correction); `edition build --profile all` leaves it as it is.
+    Exit codes: 0 published; 1 not published (preflight found errors); 2 bad
+    input, or a published archive edition with other content.
+    """
+    from edition.commands.publish import publish_issue
+
+    console = _console(ctx)
+    out_root = out_dir or Path("dist")
+
+    def built(profile: str, result: Any) -> None:
+        _report_build(ctx, profile, result, issue_dir, out_root, strict)
+
+    done = publish_issue(
+        issue_dir,
+        out_root,
+        force=force,
+        strict=strict,
+        built=built,
+        starting=lambda _p: console.start(),
+        step=console.step,
+        progress=console.progress,
+        workers=workers,
+        cache=cache,
+    )
+    if done.blocked:
+        what = "; ".join(f"{p} has {_count(n, 'error')}" for p, n in done.blocked.items())
+        console.done(
+            f"not published: {what}; the archive edition was not made (fix them and publish again)",
+            ok=False,
+        )
+        ctx.exit(ExitCode.FINDINGS)
+    archive = done.archive
+    assert archive is not None
+    from edition.commands.publish import errors_of
+
+    if errors_of(archive, strict):
+        console.done("published, but the archive edition's preflight found errors", ok=False)
+        ctx.exit(ExitCode.FINDINGS)
+    console.done(f"published {issue_dir}: print, screen and archive editions in {out_root}")
 
 
 @main.command()
@@ -247,19 +502,20 @@ def _profile_names(profiles: tuple[str, ...]) -> list[str]:
     required=True,
     help="Publication date, YYYY-MM-DD.",
 )
+@global_options
 @click.pass_context
 @guarded
 def new(ctx: click.Context, issue_dir: Path, number: int, date: dt.datetime) -> None:
     """Create an empty issue folder ISSUE_DIR that `edition build` accepts."""
     from edition.commands.new import new_issue
 
+    console = _console(ctx)
     files = new_issue(issue_dir, number, date.date())
-    console: Console = ctx.obj["console"]
     for f in files:
         console.info(f"created {f}")
     console.done(
-        f"new issue {number} in {issue_dir}: edit issue.toml and articles/, then "
-        f"run `edition build {issue_dir}`"
+        f"new issue {number} in {issue_dir}: edit issue.toml (its ISSN too) and articles/, "
+        f"then run `edition build {issue_dir}`"
     )
 
 
@@ -279,7 +535,8 @@ def new(ctx: click.Context, issue_dir: Path, number: int, date: dt.datetime) -> 
     default=None,
     help="Where the built PDFs are (default: dist/).",
 )
-@click.option("--strict", is_flag=True, help="Count warnings as errors; exit 1 when there is any.")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), help=CACHE_HELP)
+@click.option("--strict", is_flag=True, help="Count warnings as errors.")
 @click.option(
     "--format",
     "fmt",
@@ -287,13 +544,15 @@ def new(ctx: click.Context, issue_dir: Path, number: int, date: dt.datetime) -> 
     default="text",
     help="text: a report to read; json: stable keys for scripts.",
 )
+@global_options
 @click.pass_context
-@guarded
+@guarded(writes=False)
 def check(
     ctx: click.Context,
     issue_dir: Path,
     profiles: tuple[str, ...],
     out_dir: Path | None,
+    cache: Path | None,
     strict: bool,
     fmt: str,
 ) -> None:
@@ -303,42 +562,48 @@ def check(
     photos below the edition's resolution, missing captions and credits, ad
     artwork of the wrong shape; in the PDF, fonts, colour spaces, boxes,
     output intent, safety margins, bleed, page count, empty pages, embedded
-    sources, tags. Exit 0 clean, 1 errors (with --strict), 2 bad input.
+    sources, tags. The verdict of each edition is "ready" only for a PDF built
+    from these very sources in which no error was found (with --strict, no
+    warning either); else "not ready", "not built" or "stale: rebuild". Exit
+    codes: 0 every edition ready; 1 one is not; 2 bad input.
     """
+    from edition.check.report import READY, as_named
     from edition.commands.check import preflight_issue
 
-    console: Console = ctx.obj["console"]
+    console = _console(ctx)
     out_root = out_dir or Path("dist")
+    folders = [(issue_dir, issue_dir), (out_root, out_root)]
+    console.start()  # no step lines: the report is the output; a heartbeat if it is long
     try:
-        reports = [preflight_issue(issue_dir, name, out_root) for name in _profile_names(profiles)]
+        reports = []
+        for name in _profile_names(profiles):
+            console.status(f"checking the {name} edition")
+            reports.append(preflight_issue(issue_dir, name, out_root, cache))
     except EditionError as exc:
         if fmt != "json":
             raise
-        click.echo(
+        console.out(
             json.dumps(
                 {
                     "issue": str(issue_dir),
                     "status": "bad-input",
-                    "findings": [f.as_dict() for f in exc.findings],
+                    "findings": [f.as_dict() for f in as_named(exc.findings, folders)],
                 },
                 ensure_ascii=False,
                 indent=2,
             )
         )
         ctx.exit(ExitCode.BAD_INPUT)
-    failed = False
     for report in reports:
-        findings = report.findings
-        if strict:
-            findings = [f.promoted() for f in findings]
-        report.findings = findings
-        failed = failed or any(f.severity == Severity.ERROR for f in findings)
+        found = as_named(report.findings, folders)
+        report.findings = [f.promoted() for f in found] if strict else found
+    ready = all(r.verdict == READY for r in reports)
     if fmt == "json":
-        click.echo(
+        console.out(
             json.dumps(
                 {
                     "issue": str(issue_dir),
-                    "status": "findings" if failed else "ok",
+                    "status": "ok" if ready else "findings",
                     "profiles": [r.as_dict() for r in reports],
                 },
                 ensure_ascii=False,
@@ -348,31 +613,27 @@ def check(
     else:
         for report in reports:
             _print_report(console, report)
-    if strict and failed:
+    if not ready:
         ctx.exit(ExitCode.FINDINGS)
 
 
 def _print_report(console: Console, report: Any) -> None:
-    click.echo(f"Preflight of {report.issue_dir} for {report.profile} ({report.standard})")
-    click.echo(f"  Sources: {report.sources}")
+    from edition.check.report import READY
+
+    console.info(f"Preflight of {report.issue_dir} for {report.profile} ({report.standard})")
+    console.info(f"  Sources: {report.sources}")
     if report.pdf:
-        click.echo(f"  PDF: {report.pdf} ({report.pages} pages)")
+        console.info(f"  PDF: {report.pdf} ({_count(report.pages or 0, 'page')})")
     ordered = sorted(
         report.findings,
         key=lambda f: (f.severity != Severity.ERROR, f.severity != Severity.WARNING, f.page or 0),
     )
     console.findings(ordered, os.getcwd())
-    errors = sum(f.severity == Severity.ERROR for f in report.findings)
-    warnings = sum(f.severity == Severity.WARNING for f in report.findings)
-    verdict = ("ready" if not errors else "not ready") + f" for {report.audience}"
     summary = (
-        f"{report.profile}: {errors} error{'s' * (errors != 1)}, {warnings} "
-        f"warning{'s' * (warnings != 1)}: {verdict}"
+        f"{report.profile}: {_count(report.errors, 'error')}, "
+        f"{_count(report.warnings, 'warning')}: {report.verdict_text()}"
     )
-    if errors:
-        click.echo(summary)
-    else:
-        console.done(summary)
+    console.done(summary, ok=report.verdict == READY)
 
 
 @main.command()
@@ -388,6 +649,7 @@ def _print_report(console: Console, report: Any) -> None:
     "--rubric", default=None, help="Rubric to list the articles under (created when missing)."
 )
 @click.option("--force", is_flag=True, help="Overwrite an article file that exists.")
+@global_options
 @click.pass_context
 @guarded
 def collect(
@@ -401,7 +663,7 @@ def collect(
     """
     from edition.collect import into
 
-    console: Console = ctx.obj["console"]
+    console = _console(ctx)
     stdin = sys.stdin.buffer  # the CliRunner's, in tests
     articles = into.collect_into(list(sources), issue_dir, rubric=rubric, force=force, stdin=stdin)
     for a in articles:
@@ -412,7 +674,7 @@ def collect(
         )
         for s in a.stripped:
             console.info(f"  stripped {s}")
-    console.done(f"{len(articles)} article{'s' if len(articles) != 1 else ''} added to {issue_dir}")
+    console.done(f"{_count(len(articles), 'article')} added to {issue_dir}")
 
 
 def _relative(line: str) -> str:
@@ -437,6 +699,7 @@ def _relative(line: str) -> str:
     multiple=True,
     help="Which editions to make (repeatable; default all).",
 )
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), help=CACHE_HELP)
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -458,6 +721,7 @@ def _relative(line: str) -> str:
     "temporary folder and compare its bytes with the one in OUT (exit 1 if any "
     "differs).",
 )
+@global_options
 @click.pass_context
 @guarded
 def archive(
@@ -466,6 +730,7 @@ def archive(
     issue_ids: tuple[str, ...],
     out_dir: Path,
     profiles: tuple[str, ...],
+    cache: Path | None,
     workers: int | None,
     scheduler: str | None,
     force: bool,
@@ -492,7 +757,7 @@ def archive(
         find_issues,
     )
 
-    console: Console = ctx.obj["console"]
+    console = _console(ctx)
     if verify and profiles and set(profiles) - {"archive", "all"}:
         raise click.UsageError("--verify rebuilds the archive profile; leave out --profile")
     names = (
@@ -505,22 +770,25 @@ def archive(
         )
     )
     dirs = find_issues(issues_dir, issue_ids)
-    err = console.color is not False
+    console.start()
+    console.step(f"Looking at {_count(len(dirs), 'issue')}: what changed since the last build")
+    verb = "verifying" if verify else "building"
 
     def started(jobs: int, n: int) -> None:
-        verb = "verifying" if verify else "building"
         console.info(
-            f"{verb} {jobs} job{'s' if jobs != 1 else ''} on {n} worker"
-            f"{'s' if n != 1 else ''}" + (f" at {scheduler}" if scheduler else "")
+            f"{verb} {_count(jobs, 'job')} on {_count(n, 'worker')}"
+            + (f" at {scheduler}" if scheduler else "")
         )
+        console.status(f"{verb}: 0/{jobs} done")
 
     def report(p: Progress) -> None:
         o = p.outcome
         head = f"[{p.done}/{p.total}] {o.job.label}: "
         if o.status == BUILT:
-            warn = f", {len(o.lines)} warning{'s' if len(o.lines) != 1 else ''}" if o.lines else ""
+            warn = f", {_count(len(o.lines), 'warning')}" if o.lines else ""
             console.info(
-                f"{head}built, {o.pages} pages, {o.bytes / 1e6:.1f} MB{warn}, {o.seconds:.1f} s"
+                f"{head}built, {_count(o.pages, 'page')}, {o.bytes / 1e6:.1f} MB{warn}, "
+                f"{o.seconds:.1f} s"
             )
         elif o.status == SKIPPED:
             console.info(f"{head}skipped, {o.lines[0]} (--force rebuilds it)")
@@ -533,22 +801,20 @@ def archive(
                 DIFFERS: "differs from the rebuilt PDF",
                 MISSING: "missing",
             }[o.status]
-            click.echo(
-                click.style(f"{head}{what}", fg="red", bold=True) if err else f"{head}{what}",
-                err=True,
-                color=console.color,
-            )
+            console.failed(f"{head}{what}")
         lines = (
             o.lines
             if o.status not in (BUILT, SKIPPED)
             else (o.lines if o.status == BUILT and console.verbosity > 0 else [])
         )
         for line in lines:
-            click.echo(f"  {_relative(line)}", err=True, color=console.color)
-        if o.status == INTERNAL and ctx.obj.get("debug") and o.detail:
-            click.echo(o.detail, err=True)
-        if p.in_work and console.verbosity >= 0:
+            console.err(f"  {_relative(line)}")
+        if o.status == INTERNAL and _settings(ctx)["debug"] and o.detail:
+            console.err(o.detail)
+        in_work = f"; in work: {', '.join(p.in_work)}" if p.in_work else ""
+        if p.in_work:
             console.info(f"      in work: {', '.join(p.in_work)}")
+        console.status(f"{verb}: {p.done}/{p.total} done{in_work}")
 
     summary = archive_issues(
         dirs,
@@ -560,6 +826,7 @@ def archive(
         verify=verify,
         progress=report,
         started=started,
+        cache=cache,
     )
     parts = [
         f"{summary.count(s)} {label}"
@@ -574,14 +841,10 @@ def archive(
         )
         if summary.count(s)
     ]
-    text = (
-        f"{len(dirs)} issue{'s' if len(dirs) != 1 else ''}: {', '.join(parts)} "
-        f"in {summary.seconds:.1f} s"
-    )
+    text = f"{_count(len(dirs), 'issue')}: {', '.join(parts)} in {summary.seconds:.1f} s"
+    console.done(text, ok=not summary.exit_code)
     if summary.exit_code:
-        click.echo(text, err=True)
         ctx.exit(summary.exit_code)
-    console.done(text)
 
 
 @main.command()
@@ -593,32 +856,30 @@ def archive(
     help="Where DIST is published (https://example.org/edisi/): makes the OPDS "
     "feed's and the pages' canonical links absolute.",
 )
+@global_options
 @click.pass_context
 @guarded
 def catalog(ctx: click.Context, dist: Path, base_url: str | None) -> None:
     """Write the back-issue catalogue into DIST: index.html, a page per issue, opds.xml.
 
     Reads the <issue-id>/<issue-id>.json that every build writes; covers are
-    rendered from each issue's PDF. Links are relative, so the folder works
-    from disk or from any web path.
+    rendered from each issue's screen PDF, the edition subscribers download
+    (the print and archive editions are not offered). Links are relative, so
+    the folder works from disk or from any web path.
     """
     from edition.publish.catalog import write_catalog
 
-    console: Console = ctx.obj["console"]
+    console = _console(ctx)
     result = write_catalog(dist, base_url=base_url)
     for f in result.skipped:
-        click.echo(
+        console.note(
             f"{_relative(str(f))}: warning: left out: no usable issue metadata or no "
-            "PDF beside it (build the issue again)",
-            err=True,
+            "screen PDF beside it (build the issue with --profile screen)"
         )
     for f in result.written:
         console.info(f"wrote {f}")
     latest = f"; latest {result.latest}" if result.latest else ""
-    console.done(
-        f"catalogue of {result.issues} issue{'s' if result.issues != 1 else ''}"
-        f"{latest}: {dist / 'index.html'}"
-    )
+    console.done(f"catalogue of {_count(result.issues, 'issue')}{latest}: {dist / 'index.html'}")
 
 
 @main.command()
@@ -632,18 +893,20 @@ def catalog(ctx: click.Context, dist: Path, base_url: str | None) -> None:
     required=True,
     help="The stamped copy (never the input itself).",
 )
+@global_options
 @click.pass_context
 @guarded
 def stamp(ctx: click.Context, pdf: Path, name: str, sub_id: str, out_file: Path) -> None:
     """Copy a screen PDF licensed to one subscriber: "Dilisensikan untuk NAME · ID" at the
-    foot of every page, and NAME and ID in its metadata. The original is not touched."""
-    from edition.publish.stamp import stamp_pdf
+    foot of every page, and NAME and ID in its metadata. The original is not touched; a
+    print or archive edition is refused (a subscriber gets the screen edition)."""
+    from edition.commands.stamp import stamp_copy
 
-    console: Console = ctx.obj["console"]
+    console = _console(ctx)
     started = time.perf_counter()
-    result = stamp_pdf(pdf, out_file, name=name, licence_id=sub_id)
+    result = stamp_copy(pdf, out_file, name=name, licence_id=sub_id)
     console.done(
-        f"wrote {result.path}: {result.pages} pages stamped "
+        f"wrote {result.path}: {_count(result.pages, 'page')} stamped "
         f'"{result.text}", {time.perf_counter() - started:.2f} s'
     )
 
@@ -678,6 +941,7 @@ def stamp(ctx: click.Context, pdf: Path, name: str, sub_id: str, out_file: Path)
     default=None,
     help="Layout processes kept warm (default: 2, or 1 on a one-core machine).",
 )
+@global_options
 @click.pass_context
 @guarded
 def serve(
@@ -749,6 +1013,7 @@ def serve(
     default=None,
     help="Where the edition is built (default: dist/); built first when needed.",
 )
+@global_options
 @click.pass_context
 @guarded
 def proof(
@@ -819,6 +1084,7 @@ def proof(
     required=True,
     help="The imposed PDF (never the input itself).",
 )
+@global_options
 @click.pass_context
 @guarded
 def impose(

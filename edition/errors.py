@@ -11,8 +11,10 @@ from pathlib import Path
 class ExitCode(enum.IntEnum):
     """What every command's exit status means (the README's table says the same)."""
 
-    OK = 0  # done
-    FINDINGS = 1  # preflight found errors (with --strict, warnings count too)
+    OK = 0  # done (for `check`: every edition asked for is ready)
+    # Preflight found an error (with --strict, a warning too) in what was built or
+    # checked; `check`: an edition not built or stale; `publish`: not published.
+    FINDINGS = 1
     BAD_INPUT = 2  # bad input or usage: one line per problem, nothing written
     INTERNAL = 3  # a bug in edition, never the answer to bad input
     INTERRUPTED = 130  # Ctrl-C

@@ -554,7 +554,7 @@ def test_title_only_paste_has_no_text(tmp_path: Path) -> None:
         collect_article(source.read_bytes(), str(source))
     assert error_text(exc) == [
         f"{source}:3: error: no article text found after the title (the paste should hold the "
-        "article's paragraphs) [collect-no-body]"
+        "article's paragraphs) [collect.no-body]"
     ]
 
 
@@ -676,41 +676,41 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         (
             b"",
             ": error: source is empty (save the article text or the web page into it) "
-            "[collect-empty]",
+            "[collect.empty]",
         ),
         (
             b"  \n\n\t\n",
             ": error: source is empty (save the article text or the web page into it) "
-            "[collect-empty]",
+            "[collect.empty]",
         ),
         (
             b"Judul Berita\nPK\x03\x04\x00\x00binary",
             ":2: error: source is binary data, not text (NUL "
             "byte) (collect a saved web page (.html) or a plain-text paste "
-            "(.txt)) [collect-binary]",
+            "(.txt)) [collect.binary]",
         ),
         (
             b"Judul Berita Pertahanan\n\x81\x8d\x8f\x90\x9d",
             ":2: error: source is neither UTF-8 nor "
             "cp1252 text (byte 0x81 cannot be decoded) (save the file as UTF-8 "
-            "text) [collect-encoding]",
+            "text) [collect.encoding]",
         ),
         (
             bytes(range(0xA0, 0x100)) * 4,
             ":1: error: source is neither UTF-8 nor cp1252 text (byte 0xa0 "
-            "cannot be decoded) (save the file as UTF-8 text) [collect-encoding]",
+            "cannot be decoded) (save the file as UTF-8 text) [collect.encoding]",
         ),
         (
             b"Ini adalah paragraf panjang tanpa judul yang ditulis seperti isi berita biasa, "
             b"lengkap dengan titik di akhir kalimat.\n\nParagraf kedua juga tidak punya judul "
             b"di atasnya sama sekali, hanya isi.\n",
             ":1: error: no recognisable title (no headline line before the article text) (put the "
-            "headline on a line of its own above the text) [collect-no-title]",
+            "headline on a line of its own above the text) [collect.no-title]",
         ),
         (
             b"<html><body><nav><a href='/'>Home</a></nav></body></html>",
             ": error: no article text found (save the whole article page, or paste its text) "
-            "[collect-no-body]",
+            "[collect.no-body]",
         ),
     ],
 )
@@ -732,7 +732,7 @@ def test_missing_source(issue: Path) -> None:
         collect_into([str(missing)], issue)
     assert error_text(exc) == [
         f"{missing}: error: source file not found (check the path; use - to read standard input) "
-        "[collect-missing]"
+        "[collect.missing]"
     ]
 
 
@@ -743,7 +743,7 @@ def test_into_folder_without_issue_toml(tmp_path: Path) -> None:
         collect_into([str(FIXTURES / "seed.txt")], folder)
     assert error_text(exc) == [
         f"{folder}: error: not an issue folder: issue.toml is missing (pass the issue folder with "
-        "--into, e.g. --into issues/2024-05) [collect-not-issue]"
+        "--into, e.g. --into issues/2024-05) [collect.not-issue]"
     ]
     assert list(folder.iterdir()) == []
 
@@ -753,7 +753,7 @@ def test_broken_issue_toml(issue: Path) -> None:
     with pytest.raises(EditionError) as exc:
         collect_into([str(FIXTURES / "seed.txt")], issue)
     (finding,) = exc.value.findings
-    assert finding.code == "collect-issue-toml"
+    assert finding.code == "collect.issue-toml"
     assert finding.location is not None and finding.location.line == 2
     assert not (issue / "articles").exists()
 
@@ -766,7 +766,7 @@ def test_nothing_written_when_one_of_two_sources_is_bad(issue: Path) -> None:
         collect_into([str(FIXTURES / "seed.txt"), str(bad)], issue)
     assert error_text(exc) == [
         f"{bad}: error: source is empty (save the article text or the web page into it) "
-        "[collect-empty]"
+        "[collect.empty]"
     ]
     assert snapshot(issue) == before
     assert not (issue / "articles").exists()
@@ -778,9 +778,9 @@ def test_all_findings_reported_together(tmp_path: Path) -> None:
     with pytest.raises(EditionError) as exc:
         collect_into([str(bad), str(tmp_path / "missing.txt")], tmp_path)
     assert [f.code for f in exc.value.findings] == [
-        "collect-not-issue",
-        "collect-binary",
-        "collect-missing",
+        "collect.not-issue",
+        "collect.binary",
+        "collect.missing",
     ]
 
 
@@ -790,7 +790,7 @@ def test_same_article_twice_in_one_run(issue: Path) -> None:
         collect_into([seed, seed], issue)
     assert error_text(exc) == [
         f"{seed}: error: two sources give the same article '{SEED_SLUG}' (also from {seed}) "
-        "(collect them one at a time) [collect-duplicate]"
+        "(collect them one at a time) [collect.duplicate]"
     ]
 
 
@@ -847,7 +847,7 @@ def test_existing_article_needs_force(issue: Path) -> None:
         collect_into([str(FIXTURES / "seed.txt")], issue)
     assert error_text(exc) == [
         f"{target}: error: article '{SEED_SLUG}' already exists (use --force to overwrite it) "
-        "[collect-exists]"
+        "[collect.exists]"
     ]
     assert snapshot(issue) == before
 

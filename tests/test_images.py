@@ -311,7 +311,7 @@ slow = pytest.mark.slow
 def test_bad_photo_stops_the_build_and_keeps_the_previous_pdf(make_issue, tmp_path: Path):
     root = make_issue()
     out = tmp_path / "dist"
-    invoke(["build", root, "--out", out])
+    invoke(["build", root, "--out", out], exit_code=1)  # the fixture has preflight errors
     pdf = out / "minimal" / "minimal-print.pdf"
     before = pdf.read_bytes()
     files = sorted(p.name for p in pdf.parent.iterdir() if not p.name.startswith("."))
@@ -343,7 +343,7 @@ def test_rotated_and_odd_photos_are_right_in_the_pdf(make_issue, tmp_path: Path)
     save_rotated(root / "photos" / "lead-b.jpg", 8, (1800, 1200))
     Image.new("CMYK", (900, 1200), (0, 255, 255, 0)).save(root / "photos" / "inframe-2.jpg")
     half_transparent("RGBA", (*RED, 255), icc_profile=SRGB_ICC)(root / "ads" / "half.png")
-    invoke(["build", root, "--out", tmp_path / "dist"])
+    invoke(["build", root, "--out", tmp_path / "dist"], exit_code=1)
     pdf = pikepdf.open(tmp_path / "dist" / "minimal" / "minimal-print.pdf")
     seen = []
     for obj in pdf.objects:
@@ -368,6 +368,7 @@ def test_rotated_and_odd_photos_are_right_in_the_pdf(make_issue, tmp_path: Path)
     assert ["white", "red", "white", "red"] in seen  # the half-page ad: transparent is paper
 
 
+@slow
 def test_pdf_ad_artwork_is_placed_at_the_slot_resolution_in_cmyk(make_issue, tmp_path: Path):
     """Advertisers deliver PDFs: the first page is rasterised at the placed size and
     separated like any photo; its shape is checked against the slot."""
@@ -384,8 +385,10 @@ def test_pdf_ad_artwork_is_placed_at_the_slot_resolution_in_cmyk(make_issue, tmp
     toml = issue / "issue.toml"
     toml.write_text(toml.read_text().replace('"ads/full.png"', '"ads/vector.pdf"'))
     out = tmp_path / "dist"
-    invoke(["build", issue, "--out", out])
-    report = json.loads(invoke(["check", issue, "--out", out, "--format", "json"]).output)
+    invoke(["build", issue, "--out", out], exit_code=1)
+    report = json.loads(
+        invoke(["check", issue, "--out", out, "--format", "json"], exit_code=1).output
+    )
     ad_findings = [
         f for p in report["profiles"] for f in p["findings"] if f["object"] == "vector.pdf"
     ]

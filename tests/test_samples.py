@@ -24,11 +24,15 @@ def test_the_repository_holds_at_least_three_sample_issues():
 
 @pytest.mark.parametrize("issue", ISSUES, ids=[p.name for p in ISSUES])
 def test_sample_issue_passes_check(issue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    # From an empty folder, so a stale dist/ in the working tree is not checked along.
+    # From an empty folder, so a stale dist/ in the working tree is not checked along:
+    # only the sources are checked, and the verdict is that the edition is not built.
     monkeypatch.chdir(tmp_path)
-    result = invoke(["check", issue])
-    assert result.exit_code == 0
+    result = invoke(["check", issue], exit_code=1)
     assert ": error: " not in result.output, result.output
+    assert result.output.rstrip().splitlines()[-1].startswith("print: 0 errors, ")
+    assert result.output.rstrip().endswith(
+        f"not built (run `edition build {issue} --profile print`)"
+    )
 
 
 def test_sample_issues_are_consecutive_months():

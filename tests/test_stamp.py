@@ -9,19 +9,15 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import FIXTURES, invoke
+from conftest import invoke
 from pypdf import PdfReader
 
-from edition.commands.build import build_edition
 from edition.publish.stamp import stamp_pdf
 
 
 @pytest.fixture(scope="session")
-def screen_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("stamp")
-    issue = root / "minimal"
-    shutil.copytree(FIXTURES / "minimal", issue)
-    return build_edition(issue, "screen", root / "dist").pdf
+def screen_pdf(minimal_build) -> Path:
+    return minimal_build.pdf("screen")
 
 
 def _digest(path: Path) -> str:
@@ -124,3 +120,34 @@ def test_a_file_that_is_not_a_pdf_is_bad_input(tmp_path):
         exit_code=2,
     )
     assert "none.pdf: error: no such PDF [stamp.missing]" in result.output
+
+
+@pytest.mark.slow
+def test_a_print_or_archive_edition_is_refused(minimal_pdf, screen_pdf, tmp_path):
+    """A subscriber gets the screen edition: not the printer's PDF/X (CMYK, bleed, crop
+    marks), not the archive's PDF/A with the issue's sources in it."""
+    out = tmp_path / "copy.pdf"
+    result = invoke(["stamp", minimal_pdf, "--name", "A", "--id", "1", "--out", out], 2)
+    assert (
+        f"{minimal_pdf}: error: this is a print edition (PDF/X: CMYK, bleed and crop marks, "
+        "for the printer); a subscriber's copy is made from the screen edition (stamp the "
+        f"screen edition, {screen_pdf}) [stamp.print-edition]"
+    ) in result.output
+    archive = tmp_path / "minimal-archive.pdf"
+    with pikepdf.open(screen_pdf) as pdf:
+        icc = pdf.make_stream(b"\0" * 128, N=3)
+        pdf.Root.OutputIntents = pikepdf.Array(
+            [
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1, DestOutputProfile=icc
+                )
+            ]
+        )
+        pdf.save(archive)
+    result = invoke(["stamp", archive, "--name", "A", "--id", "1", "--out", out], 2)
+    assert (
+        f"{archive}: error: this is an archive edition (PDF/A with the issue's sources in it); "
+        "a subscriber's copy is made from the screen edition (build the screen edition "
+        "(edition build ISSUE --profile screen) and stamp it) [stamp.archive-edition]"
+    ) in result.output
+    assert not out.exists()

@@ -63,7 +63,7 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
             path,
             None,
             "save the article text or the web page into it",
-            "collect-empty",
+            "collect.empty",
         )
     known_title: str | None = None
     page = PageMeta()
@@ -85,13 +85,13 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
         blocks = text_blocks(text)
     if not blocks:
         raise EditionError.single(
-            "no article text found", path, None, _NO_TEXT_HINT, "collect-no-body"
+            "no article text found", path, None, _NO_TEXT_HINT, "collect.no-body"
         )
 
     parsed = parse_blocks(blocks, known_title)
     if not parsed.paragraphs and (known_title is not None or html):
         raise EditionError.single(
-            "no article text found", path, None, _NO_TEXT_HINT, "collect-no-body"
+            "no article text found", path, None, _NO_TEXT_HINT, "collect.no-body"
         )
     if not parsed.title:
         first = blocks[0].line
@@ -100,7 +100,7 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
             path,
             first,
             "put the headline on a line of its own above the text",
-            "collect-no-title",
+            "collect.no-title",
         )
     if not parsed.paragraphs:
         raise EditionError.single(
@@ -108,7 +108,7 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
             path,
             parsed.title_line,
             "the paste should hold the article's paragraphs",
-            "collect-no-body",
+            "collect.no-body",
         )
 
     front: dict[str, Any] = {"title": parsed.title}

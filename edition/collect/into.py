@@ -24,7 +24,7 @@ def _add_to_rubric(
     def problem(message: str) -> list[Finding]:
         return [
             Finding(
-                message, Location(toml_path), "fix issue.toml by hand first", "collect-issue-toml"
+                message, Location(toml_path), "fix issue.toml by hand first", "collect.issue-toml"
             )
         ]
 
@@ -93,7 +93,7 @@ def collect_into(
                 "not an issue folder: issue.toml is missing",
                 Location(issue_dir),
                 "pass the issue folder with --into, e.g. --into issues/2024-05",
-                "collect-not-issue",
+                "collect.not-issue",
             )
         )
     else:
@@ -107,7 +107,7 @@ def collect_into(
                     f"issue.toml is not valid TOML: {err}",
                     Location(toml_path, err.line),
                     "fix issue.toml first",
-                    "collect-issue-toml",
+                    "collect.issue-toml",
                 )
             )
 
@@ -129,7 +129,7 @@ def collect_into(
                     f"(also from {targets[article.slug].source})",
                     Location(Path(article.source)),
                     "collect them one at a time",
-                    "collect-duplicate",
+                    "collect.duplicate",
                 )
             )
             continue
@@ -140,7 +140,7 @@ def collect_into(
                     f"article '{article.slug}' already exists",
                     Location(target),
                     "use --force to overwrite it",
-                    "collect-exists",
+                    "collect.exists",
                 )
             )
 

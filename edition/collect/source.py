@@ -33,7 +33,7 @@ def decode_source(data: bytes, path: Path) -> str:
             path,
             None,
             "save the article text or the web page into it",
-            "collect-empty",
+            "collect.empty",
         )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
@@ -44,7 +44,7 @@ def decode_source(data: bytes, path: Path) -> str:
                 path,
                 _line_of(data, err.start),
                 "save it as UTF-8",
-                "collect-encoding",
+                "collect.encoding",
             ) from err
     nul = data.find(b"\x00")
     if nul >= 0:
@@ -53,7 +53,7 @@ def decode_source(data: bytes, path: Path) -> str:
             path,
             _line_of(data, nul),
             "collect a saved web page (.html) or a plain-text paste (.txt)",
-            "collect-binary",
+            "collect.binary",
         )
     try:
         return data.decode("utf-8-sig")
@@ -71,7 +71,7 @@ def decode_source(data: bytes, path: Path) -> str:
         path,
         _line_of(data, first_error.start),
         "save the file as UTF-8 text",
-        "collect-encoding",
+        "collect.encoding",
     ) from first_error
 
 
@@ -89,7 +89,7 @@ def read_source(source: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]
             path,
             None,
             "check the path; use - to read standard input",
-            "collect-missing",
+            "collect.missing",
         ) from err
     except IsADirectoryError as err:
         raise EditionError.single(
@@ -97,7 +97,7 @@ def read_source(source: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]
             path,
             None,
             "name the saved page or text file itself",
-            "collect-missing",
+            "collect.missing",
         ) from err
     except PermissionError as err:
         raise EditionError.single(
@@ -105,7 +105,7 @@ def read_source(source: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]
             path,
             None,
             "check the file's permissions",
-            "collect-missing",
+            "collect.missing",
         ) from err
 
 

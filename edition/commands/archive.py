@@ -186,13 +186,14 @@ def _run_guarded(job: Job, work: Callable[[], Outcome]) -> Outcome:
         )
 
 
-def build_job(job: Job, out_root: Path, force: bool = False) -> Outcome:
-    """Build one profile of one issue into `out_root` (on a worker)."""
+def build_job(job: Job, out_root: Path, force: bool = False, cache: Path | None = None) -> Outcome:
+    """Build one profile of one issue into `out_root` (on a worker; `cache`: its build
+    cache, default the worker's own)."""
 
     def work() -> Outcome:
         from edition.commands.build import build_edition
 
-        result = build_edition(job.issue_dir, job.profile, out_root, force=force)
+        result = build_edition(job.issue_dir, job.profile, out_root, force=force, cache=cache)
         lines = [str(f) for f in result.findings if f.severity != Severity.INFO]
         return Outcome(job, BUILT, lines, result.pages, result.pdf.stat().st_size, result.seconds)
 
@@ -216,7 +217,8 @@ def verify_job(job: Job, out_root: Path) -> Outcome:
             )
         tmp = Path(tempfile.mkdtemp(prefix="edition-verify-"))
         try:
-            result = build_edition(job.issue_dir, job.profile, tmp)
+            # A rebuild from nothing: with a cache of its own, empty, not the build cache.
+            result = build_edition(job.issue_dir, job.profile, tmp / "out", cache=tmp / "cache")
             fresh = result.pdf.read_bytes()
             old = kept.read_bytes()
             seconds = time.perf_counter() - started
@@ -276,6 +278,8 @@ def compare_pdfs(expected: Path, actual: Path) -> list[str]:
     import pikepdf
 
     reasons: list[str] = []
+    if expected.read_bytes() == actual.read_bytes():
+        return reasons  # nothing differs
     a_size, b_size = expected.stat().st_size, actual.stat().st_size
     if a_size != b_size:
         reasons.append(f"size: {a_size} bytes in OUT, {b_size} rebuilt")
@@ -391,6 +395,7 @@ def archive_issues(
     verify: bool = False,
     progress: Callable[[Progress], None] = lambda _: None,
     started: Callable[[int, int], None] = lambda _jobs, _workers: None,
+    cache: Path | None = None,
 ) -> Summary:
     """Build (or with `verify`, rebuild and compare) every profile of every issue folder.
 
@@ -427,7 +432,7 @@ def archive_issues(
         prints: dict[Path, str | None] = {}
         for job in jobs:
             if job.issue_dir not in prints:
-                prints[job.issue_dir] = current_fingerprint(job.issue_dir, Output(out_root))
+                prints[job.issue_dir] = current_fingerprint(job.issue_dir, Output(out_root, cache))
             fingerprint = prints[job.issue_dir]
             reason = unchanged_reason(job, out_root, fingerprint) if fingerprint else None
             if reason is None:
@@ -450,7 +455,7 @@ def archive_issues(
                     f"{job.profile}-{token}"
                 )
                 fn = verify_job if verify else build_job
-                args = (job, out_root) if verify else (job, out_root, force)
+                args = (job, out_root) if verify else (job, out_root, force, cache)
                 futures[client.submit(fn, *args, key=key, pure=False, retries=0)] = job
             labels = {f.key: job.label for f, job in futures.items()}
             for future in as_completed(list(futures)):

@@ -4,12 +4,16 @@ used by `build`, `archive` and `serve`."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pikepdf
+
+from edition.check.placed import photo_pages
 from edition.check.preflight import check_pdf
 from edition.check.sources import check_sources
 from edition.errors import EditionError, Finding
@@ -18,10 +22,11 @@ from edition.layout.load import load_layout
 from edition.plan.model import ImageRequest, Plan
 from edition.plan.plan import plan_issue
 from edition.profiles import Profile, get_profile
+from edition.publish.meta import read_meta, record_build
 from edition.share import share_dir
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
 from edition.store.lock import output_lock
-from edition.store.paths import Output
+from edition.store.paths import Output, path_key
 from edition.store.stamps import Fingerprint, HashBook, sha256_file
 
 if TYPE_CHECKING:
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
     from edition.pdf.sections import Warm
 
 Progress = Callable[[str], Callable[[int, int], None]]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,11 +52,43 @@ class BuildResult:
     sections_reused: int = 0  # ... or taken from the cache
     sections_total: int = 0  # sections in the edition (pages laid out section by section)
     sections_moved: list[str] = field(default_factory=list)  # laid out again after a move
+    sections_laid_out: list[str] = field(default_factory=list)  # by name, laid out now ...
+    sections_from_cache: list[str] = field(default_factory=list)  # ... and from the cache
     unchanged: bool = False  # nothing it reads changed since the last build: PDF kept
+    kept: bool = False  # a published archive edition left as it was (see `draft`)
+    replaced: bool = False  # a published archive edition replaced (with `force`)
+    published: bool = False  # the archive edition made is the published one
     fingerprint: str = ""  # of everything the build read
     sections_fitted: list[str] = field(default_factory=list)  # changed by copyfit
     plan: Plan | None = None  # the plan as copyfit left it
     measured: list | None = None  # every page as the build measured it (PageMeasure)
+    stages: list[tuple[str, float]] = field(default_factory=list)  # each step, seconds
+    cache: Path | None = None  # the build cache it used
+
+
+# The states of an archive edition in an output folder (see `archive_state`).
+NO_ARCHIVE, DRAFT, PUBLISHED = "none", "draft", "published"
+
+
+class Stages:
+    """The build's steps as they are announced, each timed until the next one starts."""
+
+    def __init__(self, step: Callable[[str], None]) -> None:
+        self.step = step
+        self.done: list[tuple[str, float]] = []
+        self.current: str | None = None
+        self.started = time.perf_counter()
+
+    def __call__(self, text: str) -> None:
+        self.close()
+        self.current, self.started = text, time.perf_counter()
+        self.step(text)
+
+    def close(self) -> list[tuple[str, float]]:
+        if self.current is not None:
+            self.done.append((self.current, time.perf_counter() - self.started))
+            self.current = None
+        return self.done
 
 
 def build_edition(
@@ -64,28 +102,49 @@ def build_edition(
     single_pass: bool = False,
     workers: int | None = None,
     progress: Progress | None = None,
+    cache: Path | None = None,
+    draft: bool = False,
     warm: Warm | None = None,
 ) -> BuildResult:
     """Check, plan and render `issue_dir` for `profile` into `out_root`.
 
     Raises EditionError (bad input) before anything is written. The issue's own
-    warnings are included in the result's findings. `warm` (from `edition serve`) lends
-    the build its layout processes and hears of the pages first; every section is then
-    laid out (or taken from the cache) even when nothing changed, for the live view.
+    warnings are included in the result's findings. `cache` is the build cache's folder
+    (default: `store.paths.cache_folder()`). `warm` (from `edition serve`) lends the build
+    its layout processes and hears of the pages first; every section is then laid out (or
+    taken from the cache) even when nothing changed, for the live view.
+
+    The archive edition is the issue's record. Made as a `draft` (`build --profile all`)
+    it is replaced freely by later drafts; made otherwise (`edition publish`, `build
+    --profile archive`, `edition archive`) it is the published one, and is then never
+    replaced by different bytes without `force` (EditionError). A draft build leaves a
+    published archive edition as it is and says so (`kept`).
     """
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
-    output = Output(out_root)
-    book = HashBook(output.cache / "hashes.json")
+    output = Output(out_root, cache)
+    stages = Stages(step)
+    cache_dir = output.cache
+    if cache_dir.resolve().is_relative_to(Path(out_root).resolve()):
+        raise EditionError.single(
+            "the build cache is inside the output folder, which is published as it is",
+            cache_dir,
+            None,
+            "give --cache (or EDITION_CACHE) a folder outside --out",
+            "output.cache",
+        )
+    logger.debug("build cache: %s", cache_dir)
+    book = HashBook(cache_dir / "hashes.json")
     # The issue's files are fingerprinted before they are read: one that changes while
     # the build runs makes the next build see a change.
-    inputs = Fingerprint(book, f"single_pass={single_pass}").add("issue", Path(issue_dir))
-    step(f"Reading {issue_dir}")
+    inputs = Fingerprint(book).add("issue", Path(issue_dir))
+    stages(f"Reading {issue_dir}")
     issue = load_issue(issue_dir)
     layout = load_layout(issue.spec.layout, issue.root)
     fingerprint = inputs.add_build(layout.folders).hexdigest()
+    logger.debug("fingerprint of what the %s build reads: %s", prof.name, fingerprint)
     output.check_writable()
     book.save()
-    step(
+    stages(
         f"Planning {_count(len(issue.articles), 'article')}, "
         f"{_count(len(issue.inframe), 'Inframe photo')}, {_count(len(issue.ads), 'ad')}"
     )
@@ -94,11 +153,32 @@ def build_edition(
     html_out = output.html(issue.id, prof.name) if html else None
     record = output.record(issue.id, prof.name)
     # A second build of this PDF waits here (and says so) rather than writing over it.
-    with output_lock(target, step, also=[output.html(issue.id, prof.name)]):
+    with output_lock(target, stages, also=[output.html(issue.id, prof.name)]):
+        state = archive_state(output, issue.id, prof.name) if prof.embed_sources else None
+        logger.debug("%s: archive edition %s", target, state or "not kept")
+        if state == PUBLISHED and draft and not force:
+            kept = _kept(output, issue.id, prof.name, fingerprint)
+            kept.findings[:0] = issue.warnings
+            kept.stages, kept.cache = stages.close(), cache_dir
+            return kept
+        publish = bool(prof.embed_sources and not draft)
         unchanged = html_out is None and warm is None
-        if unchanged and (done := _unchanged(record, fingerprint, target)) is not None:
-            step("Nothing changed since the last build")
+        if unchanged and (done := _unchanged(record, fingerprint, single_pass, target)):
+            logger.debug("%s: the record %s says nothing changed", target, record)
+            stages("Nothing changed since the last build")
             done.findings[:0] = issue.warnings
+            done.published = publish or state == PUBLISHED
+            if _needs_record(output, issue.id, prof.name, done):
+                record_build(
+                    issue,
+                    prof.name,
+                    target,
+                    done.pages,
+                    output,
+                    fingerprint,
+                    published=done.published if prof.embed_sources else None,
+                )
+            done.stages, done.cache = stages.close(), cache_dir
             return done
         result, photo_files = _build(
             plan,
@@ -106,8 +186,9 @@ def build_edition(
             output,
             target,
             html_out,
-            step,
+            stages,
             force=force,
+            published=state == PUBLISHED,
             single_pass=single_pass,
             workers=workers,
             progress=progress,
@@ -115,16 +196,83 @@ def build_edition(
         )
         result.fingerprint = fingerprint
         plan = result.plan or plan  # as copyfit left it
-        step("Preflight")
-        result.preflight = check_sources(plan, prof) + check_pdf(
-            target, plan, prof, output.cache, photo_files, measured=result.measured
+        stages("Preflight")
+        with pikepdf.open(target) as doc:
+            on_pages = photo_pages(doc, photo_files)
+        result.preflight = check_sources(plan, prof, on_pages) + check_pdf(
+            target,
+            plan,
+            prof,
+            cache_dir / "preflight" / path_key(target),
+            photo_files,
+            measured=result.measured,
         )
-        sha = _remember(record, fingerprint, result)
+        sha = _remember(record, fingerprint, single_pass, result)
+        # Replaced with `force`, a published archive edition stays the published one.
+        result.published = publish or state == PUBLISHED
+        record_build(
+            issue,
+            prof.name,
+            result.pdf,
+            result.pages,
+            output,
+            fingerprint,
+            sha256=sha,
+            published=result.published if prof.embed_sources else None,
+        )
     result.findings[:0] = issue.warnings
-    from edition.publish.meta import record_build  # the catalogue's and archive's record
-
-    record_build(issue, prof.name, result.pdf, result.pages, output, fingerprint, sha256=sha)
+    result.stages, result.cache = stages.close(), cache_dir
     return result
+
+
+def archive_state(output: Output, issue_id: str, profile: str) -> str:
+    """Where an archive edition stands in `output`: none yet, a draft (made by a build of
+    `--profile all` and not published since), or published. A PDF that the issue's
+    metadata does not vouch for (copied from elsewhere) counts as published: it is not
+    replaced without being asked."""
+    pdf = output.pdf(issue_id, profile)
+    if not pdf.is_file():
+        return NO_ARCHIVE
+    entry = ((read_meta(output.meta(issue_id)) or {}).get("profiles") or {}).get(profile)
+    if not isinstance(entry, dict) or entry.get("published", True) is not False:
+        return PUBLISHED
+    try:
+        same = sha256_file(pdf) == entry.get("sha256")
+    except OSError:
+        return PUBLISHED
+    return DRAFT if same else PUBLISHED
+
+
+def _kept(output: Output, issue_id: str, profile: str, fingerprint: str) -> BuildResult:
+    """A published archive edition left as it is by a draft build."""
+    pdf = output.pdf(issue_id, profile)
+    entry = ((read_meta(output.meta(issue_id)) or {}).get("profiles") or {}).get(profile)
+    entry = entry if isinstance(entry, dict) else {}
+    result = BuildResult(pdf, int(entry.get("pages") or 0), 0.0)
+    result.fingerprint = str(entry.get("fingerprint") or "")
+    result.published = True
+    if result.fingerprint == fingerprint:
+        result.unchanged = True  # what it was published from is what there is now
+    else:
+        result.kept = True
+    if not result.pages:
+        with pikepdf.open(pdf) as doc:
+            result.pages = len(doc.pages)
+    return result
+
+
+def _needs_record(output: Output, issue_id: str, profile: str, result: BuildResult) -> bool:
+    """Whether the issue's metadata must be written again for a PDF that was kept: it
+    does not vouch for this PDF, or not as published when it now is."""
+    entry = ((read_meta(output.meta(issue_id)) or {}).get("profiles") or {}).get(profile)
+    if not isinstance(entry, dict) or entry.get("fingerprint") != result.fingerprint:
+        return True
+    if result.published and entry.get("published") is False:
+        return True
+    try:
+        return entry.get("sha256") != sha256_file(result.pdf)
+    except OSError:
+        return True
 
 
 def current_fingerprint(issue_dir: Path, output: Output) -> str | None:
@@ -137,12 +285,7 @@ def current_fingerprint(issue_dir: Path, output: Output) -> str | None:
         return None
     book = HashBook(output.cache / "hashes.json")
     try:
-        digest = (
-            Fingerprint(book, "single_pass=False")
-            .add("issue", issue_dir)
-            .add_build(folders)
-            .hexdigest()
-        )
+        digest = Fingerprint(book).add("issue", issue_dir).add_build(folders).hexdigest()
     except OSError:
         return None
     book.save()
@@ -162,6 +305,7 @@ def _build(
     step: Callable[[str], None],
     *,
     force: bool,
+    published: bool,
     single_pass: bool,
     workers: int | None,
     progress: Progress | None,
@@ -214,6 +358,15 @@ def _build(
     prepared = dict(prepared)
     urls = {req: rules.add_prepared(p.path.resolve()) for req, p in prepared.items()}
     made = sum(1 for p in prepared.values() if not p.reused)
+    for req, p in prepared.items():
+        logger.debug(
+            "photo %s at %.0f x %.0f mm: %s %s",
+            req.source.name,
+            req.width_mm,
+            req.height_mm,
+            "from the cache" if p.reused else "prepared",
+            p.path.name,
+        )
     result = BuildResult(target, 0, 0.0, made, len(prepared) - made)
     sources: list = []
     if one_pass:
@@ -240,20 +393,24 @@ def _build(
         result.findings = list(dict.fromkeys(stats.findings))
         result.sections_rendered, result.sections_reused = stats.rendered, stats.reused
         result.sections_total, result.sections_moved = stats.total, stats.moved
+        result.sections_laid_out, result.sections_from_cache = stats.laid_out, stats.from_cache
         result.sections_fitted = stats.fitted
         result.measured = assembled.pages
     result.plan = plan
     result.findings += [f for f in plan.notes if f not in result.findings]
     step("Writing PDF")
     final = finish_pdf(data, _finish(plan, profile))  # type: ignore[arg-type]
-    if target.exists() and profile.embed_sources and not force and target.read_bytes() != final:
-        raise EditionError.single(
-            "an archive PDF with different content exists",
-            target,
-            None,
-            "use --force to replace it, or build into another --out",
-            "output.archive-exists",
-        )
+    if published and target.read_bytes() != final:
+        if not force:
+            raise EditionError.single(
+                "the archive edition was published from other sources, and is not replaced",
+                target,
+                None,
+                f"to publish a correction, run `edition publish {plan.issue.root} --force`; "
+                "or build into another --out",
+                "output.archive-published",
+            )
+        result.replaced = True
     atomic_write_bytes(target, final)
     for src in sources:
         src.close()
@@ -295,11 +452,15 @@ def _finish(plan: Plan, profile: Profile) -> Finish:
     )
 
 
-def _unchanged(record: Path, fingerprint: str, target: Path) -> BuildResult | None:
+def _unchanged(
+    record: Path, fingerprint: str, single_pass: bool, target: Path
+) -> BuildResult | None:
     """The last build's result when nothing it read has changed and its PDF is intact."""
     try:
         old = json.loads(record.read_text())
         if old["fingerprint"] != fingerprint or not target.is_file():
+            return None
+        if old.get("single_pass", False) != single_pass:
             return None
         if sha256_file(target) != old["pdf_sha256"]:
             return None
@@ -314,7 +475,7 @@ def _unchanged(record: Path, fingerprint: str, target: Path) -> BuildResult | No
         return None
 
 
-def _remember(record: Path, fingerprint: str, result: BuildResult) -> str:
+def _remember(record: Path, fingerprint: str, single_pass: bool, result: BuildResult) -> str:
     """Remember what this build read and found; returns the PDF's SHA-256."""
     sha = sha256_file(result.pdf)
     atomic_write_text(
@@ -322,6 +483,7 @@ def _remember(record: Path, fingerprint: str, result: BuildResult) -> str:
         json.dumps(
             {
                 "fingerprint": fingerprint,
+                "single_pass": single_pass,
                 "pdf_sha256": sha,
                 "pages": result.pages,
                 "photos": result.photos_prepared + result.photos_reused,

@@ -15,6 +15,9 @@ magazine = "IDM"
 tagline = "Majalah Pertahanan Indonesia"
 price = "Rp 45.000"
 language = "id"
+# The magazine's ISSN, printed with the barcode on the cover. Until it is given the cover
+# shows the placeholder "ISSN 0000-0000", which the print edition's preflight reports.
+# issn = "ISSN 1234-5679"
 
 # [cover]
 # photo = "photos/cover.jpg"

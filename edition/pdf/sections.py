@@ -49,6 +49,7 @@ from edition.pdf.fetch import FetchRules
 from edition.pdf.measure import PageMeasure, Ref, SectionMeasure
 from edition.pdf.worker import Job, Laid, render_job, warm_up
 from edition.plan.model import (
+    AdPage,
     ArticleSection,
     ContentsSection,
     CoverSection,
@@ -127,6 +128,8 @@ class SectionStats:
     moved: list[str] = field(default_factory=list)  # sections that begin on another page
     fitted: list[str] = field(default_factory=list)  # sections copyfit changed
     findings: list[Finding] = field(default_factory=list)
+    laid_out: list[str] = field(default_factory=list)  # the sections laid out, by name ...
+    from_cache: list[str] = field(default_factory=list)  # ... and those taken from the cache
 
 
 @dataclass(frozen=True)
@@ -587,6 +590,9 @@ class SectionBuilder:
         starts = {u.anchor: s for u, s in zip(units, starts_list, strict=True) if u.anchor}
         self.stats.moved = self._moved(units, starts_list)
         overlay = self._overlay(plan, units, starts_list, starts)
+        for u in units:
+            named = self.stats.laid_out if u.key in self._rendered else self.stats.from_cache
+            named.append(unit_name(u))
         parts = []
         for u in units:
             pdf = self._pdf.get(u.key) or self._cached_pdf(u.key)
@@ -760,6 +766,18 @@ def _band_html(band: str, m: PageMeasure, plan: Plan) -> str:
     bottom = m.flow_bottom if m.flow_bottom is not None else m.bottom
     top = bottom - m.area[1]
     return f'<div class="edition-overlay-band" style="top: {top:.3f}pt">{band}</div>'
+
+
+def unit_name(unit: Unit) -> str:
+    """A section as the build's report names it: its bookmark, else what it is."""
+    if unit.bookmark:
+        return unit.bookmark
+    section = unit.section
+    if isinstance(section, AdPage):
+        if section.ad is not None:
+            return f"ad of {section.ad.spec.advertiser or section.ad.spec.artwork}"
+        return f"house ad '{section.house}'"
+    return section.kind
 
 
 def _write_if_changed(path: Path, text: str) -> None:

@@ -46,7 +46,9 @@ def findings_from_log(records: list[logging.LogRecord]) -> list[Finding]:
         msg = r.getMessage()
         if msg.startswith("Failed to load") and "refused" in msg:
             continue  # already reported by the fetcher
-        out.append(Finding(msg.splitlines()[0][:300], None, None, "weasyprint", Severity.WARNING))
+        out.append(
+            Finding(msg.splitlines()[0][:300], None, None, "weasyprint.warning", Severity.WARNING)
+        )
     return out
 
 

@@ -34,12 +34,14 @@ from edition.errors import EditionError
 from edition.publish.meta import SCHEMA, dump_json, read_meta
 from edition.share import fonts_dir
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
-from edition.store.paths import Output
+from edition.store.paths import Output, path_key
 from edition.store.stamps import sha256_file
 
 COVER_WIDTHS = (240, 480, 960)
 COVER_PREFERENCE = ("screen", "archive", "print")
-DOWNLOAD_ORDER = ("screen", "print", "archive")
+# What a subscriber downloads: the screen edition. The print edition is the printer's and
+# the archive edition the archivist's; the catalogue does not offer them.
+DOWNLOAD_ORDER = ("screen",)
 PROFILE_LABELS = {
     "screen": ("Unduh PDF", "untuk layar"),
     "print": ("Edisi cetak", "PDF/X, siap cetak"),
@@ -187,6 +189,8 @@ def _read_issue(dist: Path, folder: Path) -> tuple[dict[str, Any], dict[str, Pat
         return None
     pdfs = {}
     for profile, entry in (data.get("profiles") or {}).items():
+        if profile not in DOWNLOAD_ORDER:
+            continue
         if isinstance(entry, dict) and (folder / str(entry.get("file", ""))).is_file():
             pdfs[profile] = folder / entry["file"]
     return (data, pdfs) if pdfs else None
@@ -257,7 +261,10 @@ def _covers(
 
     folder = dist / issue_id
     names = {w: f"cover-{w}.jpg" for w in COVER_WIDTHS}
-    stamp_path = folder / ".cover.sha256"
+    # What the covers were rendered from, in the build cache (never in DIST, which is
+    # published); a DIST of an older version may still hold its stamp there.
+    (folder / ".cover.sha256").unlink(missing_ok=True)
+    stamp_path = Output(dist).cache / "covers" / f"{issue_id}-{path_key(folder)}.sha256"
     digest = f"{sha256_file(pdf)} {pdf.name} {','.join(map(str, COVER_WIDTHS))}\n"
     fresh = (
         stamp_path.is_file()

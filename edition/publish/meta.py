@@ -9,11 +9,8 @@ the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ from edition import __version__
 from edition.issue.model import Issue
 from edition.language.dates import long_date, month_year
 from edition.store.atomic import atomic_write_text
+from edition.store.lock import file_lock
 from edition.store.paths import Output
 from edition.store.stamps import sha256_file
 
@@ -97,20 +95,6 @@ def cover_lines(issue: Issue) -> list[str]:
     return titles
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock beside `path`, so that builds of two profiles of one issue that
-    finish at the same moment (in two processes) both get their entry in the file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = path.with_name(f".{path.name}.lock")
-    with lock.open("a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def read_meta(path: Path) -> dict[str, Any] | None:
     """The metadata file's content, or None when it is missing or unreadable."""
     try:
@@ -133,10 +117,13 @@ def record_build(
     output: Output,
     fingerprint: str,
     sha256: str | None = None,
+    published: bool | None = None,
 ) -> Path:
     """Write or update OUT/<issue-id>/<issue-id>.json after `profile` of `issue` was built
     to `pdf` from inputs whose fingerprint is `fingerprint`. Entries of other profiles are
-    kept while their PDF still exists."""
+    kept while their PDF still exists. `published` says, for the archive edition, whether
+    it is the published one or a draft (see `commands.build.build_edition`). The file is
+    written only when its content changes."""
     path = output.meta(issue.id)
     spec = issue.spec
     entry = {
@@ -146,8 +133,13 @@ def record_build(
         "sha256": sha256 or sha256_file(pdf),  # the build has it already
         "fingerprint": fingerprint,
     }
+    if published is not None:
+        entry["published"] = published
     contents = pdf_contents(pdf, issue)
-    with _locked(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Builds of two profiles of one issue that finish at the same moment (in two
+    # processes) both get their entry in the file.
+    with file_lock(path):
         old = read_meta(path) or {}
         profiles = {
             name: e
@@ -187,5 +179,11 @@ def record_build(
             "contents_from": source,
             "profiles": profiles,
         }
-        atomic_write_text(path, dump_json(data))
+        text = dump_json(data)
+        try:
+            same = path.read_text("utf-8") == text
+        except (OSError, UnicodeDecodeError):
+            same = False
+        if not same:
+            atomic_write_text(path, text)
     return path
