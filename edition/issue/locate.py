@@ -196,6 +196,17 @@ def pydantic_findings(
                     f"{code}.bad-value",
                 )
             )
+        elif kind == "value_error" and " (" in str(err.get("ctx", {}).get("error", "")):
+            # Our validators say what is wrong and, in brackets, what to do.
+            what, _, hint = str(err["ctx"]["error"]).rpartition(" (")
+            findings.append(
+                Finding(
+                    f"'{name}' is {what}",
+                    Location(path, line),
+                    hint.rstrip(")"),
+                    f"{code}.bad-value",
+                )
+            )
         else:
             findings.append(
                 Finding(

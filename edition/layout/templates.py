@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from edition.issue.text import web_url
 from edition.layout.spec import Layout
 
 
@@ -47,4 +48,7 @@ def environment(layout: Layout, issue_root: Path | None = None) -> jinja2.Enviro
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # A web address written in issue.toml as the link it may become: https://..., or ""
+    # for anything else (a `javascript:` URL never becomes an href).
+    env.filters["web_url"] = lambda value: web_url(str(value)) or ""
     return env
