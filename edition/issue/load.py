@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import re
@@ -38,6 +39,7 @@ from edition.issue.locate import (
 from edition.issue.markdown import image_refs
 from edition.issue.model import Ad, Article, ArticleMeta, Issue, IssueSpec, Photo
 from edition.issue.text import MAX_WORD, has_controls, is_issue_id, overlong_word, strip_controls
+from edition.store.transaction import folder_lock, pending, recover
 
 _FENCE = re.compile(r"^---\s*$")
 
@@ -309,6 +311,9 @@ def load_issue(root: Path) -> Issue:
     root = Path(root)
     if root.name in ("", ".", ".."):  # `edition build .`: the issue is named by its folder
         root = root.resolve()
+    if pending(root):  # a collect was interrupted: finish or undo it before reading
+        with contextlib.suppress(OSError, EditionError), folder_lock(root):
+            recover(root)
     try:
         issue = _load_issue(root)
     except EditionError as exc:
