@@ -154,9 +154,13 @@ def pydantic_findings(
     model: type[BaseModel],
     code: str,
 ) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     for err in exc.errors():
-        loc: Key = tuple(err["loc"])
+        # A value that may be of several types (int | float) is tried as each: its place
+        # is the field, not the type pydantic tried last; a dict's key is the key itself.
+        loc: Key = tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and (p in _TYPES or "[" in p))
+        )
         line = line_of(loc)
         name = ".".join(str(p) for p in loc)
         kind = err["type"]
@@ -200,12 +204,7 @@ def pydantic_findings(
             # Our validators say what is wrong and, in brackets, what to do.
             what, _, hint = str(err["ctx"]["error"]).rpartition(" (")
             findings.append(
-                Finding(
-                    f"'{name}' is {what}",
-                    Location(path, line),
-                    hint.rstrip(")"),
-                    f"{code}.bad-value",
-                )
+                Finding(f"'{name}': {what}", Location(path, line), hint[:-1], f"{code}.bad-value")
             )
         else:
             findings.append(
@@ -216,7 +215,10 @@ def pydantic_findings(
                     f"{code}.bad-value",
                 )
             )
-    return findings
+    return list(dict.fromkeys(findings))  # one finding per value, however many types tried
+
+
+_TYPES = frozenset({"int", "float", "str", "bool", "list", "dict", "tuple"})
 
 
 def closest_line(lines: dict[Key, int], loc: Key) -> int | None:
