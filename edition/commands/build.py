@@ -22,6 +22,7 @@ from edition.share import share_dir
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
 from edition.store.lock import output_lock
 from edition.store.paths import Output
+from edition.store.seal import private_cache
 from edition.store.stamps import Fingerprint, HashBook, sha256_file
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def build_edition(
     layout = load_layout(issue.spec.layout, issue.root)
     fingerprint = inputs.add_build(layout.folders).hexdigest()
     output.check_writable()
+    private_cache(output.cache)  # only this user may write what the next build reuses
     book.save()
     step(
         f"Planning {_count(len(issue.articles), 'article')}, "

@@ -53,6 +53,7 @@ from edition.plan.model import (
 from edition.profiles import Profile
 from edition.render.html import Renderer, fill_pages
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
+from edition.store.seal import sealed, unsealed
 from edition.workers import die_with_parent
 
 CACHE_VERSION = "2"
@@ -238,9 +239,9 @@ class SectionBuilder:
             return self._done[key]
         pdf, meta = self.cache / f"{key}.pdf", self.cache / f"{key}.json"
         try:
-            info = json.loads(meta.read_text())
+            info = unsealed(json.loads(meta.read_text()))  # None: edited, not believed
             data = pdf.read_bytes()
-            if hashlib.sha256(data).hexdigest() != info["sha256"]:
+            if info is None or hashlib.sha256(data).hexdigest() != info["sha256"]:
                 return None  # damaged: lay it out again
             found = [Finding.from_dict(d) for d in info["findings"]]
             result = (data, int(info["pages"]), int(info["skip"]))
@@ -387,12 +388,14 @@ class SectionBuilder:
         atomic_write_text(
             self.cache / f"{job.key}.json",
             json.dumps(
-                {
-                    "pages": pages,
-                    "skip": skip,
-                    "findings": [f.as_dict() for f in laid.findings],
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                }
+                sealed(
+                    {
+                        "pages": pages,
+                        "skip": skip,
+                        "findings": [f.as_dict() for f in laid.findings],
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                    }
+                )
             ),
         )
         self._done[job.key] = (data, pages, skip)
