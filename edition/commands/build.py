@@ -24,6 +24,7 @@ from edition.store.lock import output_lock
 from edition.store.paths import Output
 from edition.store.seal import private_cache
 from edition.store.stamps import Fingerprint, HashBook, sha256_file
+from edition.workers import ONE_PASS, ceiling
 
 if TYPE_CHECKING:
     from edition.pdf.finish import Finish
@@ -201,7 +202,8 @@ def _build(
         from edition.pdf.single import lay_out_one_pass
 
         step("Laying out pages (one pass)")
-        one = lay_out_one_pass(plan, profile, rules, urls, html)
+        with ceiling(ONE_PASS, "laying out the edition", plan.issue.root):
+            one = lay_out_one_pass(plan, profile, rules, urls, html)
         data: object = one.pdf
         result.pages, result.padded, result.findings = one.pages, one.padded, one.findings
     else:

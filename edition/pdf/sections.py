@@ -27,6 +27,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +55,7 @@ from edition.profiles import Profile
 from edition.render.html import Renderer, fill_pages
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
 from edition.store.seal import sealed, unsealed
-from edition.workers import die_with_parent
+from edition.workers import SECTION, call_with_ceiling, die_with_parent, limit_error
 
 CACHE_VERSION = "2"
 MAX_PASSES = 4
@@ -365,16 +366,34 @@ class SectionBuilder:
                     # guesses at lengths are not news to the editor.)
                     self.stats.moved.append(unit.bookmark)
                 job = self._job(unit.key, html)
+                # Each section is laid out under a ceiling of time and memory (an
+                # overlong word or a template's loop ends in one finding, not a hang).
+                task = f"laying out '{unit.bookmark or unit.anchor or 'a section'}'"
                 if pool is None:
-                    self._record(unit, job, skip, render_job(job), measured)
+                    laid = call_with_ceiling(SECTION, task, None, render_job, job)
+                    self._record(unit, job, skip, laid, measured)
                     tick()
                     continue
-                inflight[pool.submit(render_job, job)] = (i, job, skip)
+                inflight[pool.submit(call_with_ceiling, SECTION, task, None, render_job, job)] = (
+                    i,
+                    job,
+                    skip,
+                )
             if inflight:
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 for fut in done:
                     i, job, skip = inflight.pop(fut)
-                    self._record(units[i], job, skip, fut.result(), measured)
+                    try:
+                        laid = fut.result()
+                    except BrokenProcessPool:  # killed: by the kernel, out of memory
+                        raise limit_error(
+                            "laying out a section",
+                            None,
+                            "memory",
+                            "the machine has",
+                            SECTION.memory_env,
+                        ) from None
+                    self._record(units[i], job, skip, laid, measured)
                     tick()
 
     def _record(
