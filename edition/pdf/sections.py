@@ -369,12 +369,15 @@ class SectionBuilder:
                 # Each section is laid out under a ceiling of time and memory (an
                 # overlong word or a template's loop ends in one finding, not a hang).
                 task = f"laying out '{unit.bookmark or unit.anchor or 'a section'}'"
+                where = (
+                    unit.section.article.path if isinstance(unit.section, ArticleSection) else None
+                )
                 if pool is None:
-                    laid = call_with_ceiling(SECTION, task, None, render_job, job)
+                    laid = call_with_ceiling(SECTION, task, where, render_job, job)
                     self._record(unit, job, skip, laid, measured)
                     tick()
                     continue
-                inflight[pool.submit(call_with_ceiling, SECTION, task, None, render_job, job)] = (
+                inflight[pool.submit(call_with_ceiling, SECTION, task, where, render_job, job)] = (
                     i,
                     job,
                     skip,
@@ -390,7 +393,7 @@ class SectionBuilder:
                             "laying out a section",
                             None,
                             "memory",
-                            "the machine has",
+                            f"{SECTION.current()[1] >> 20} MB",
                             SECTION.memory_env,
                         ) from None
                     self._record(units[i], job, skip, laid, measured)
