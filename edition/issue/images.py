@@ -92,6 +92,11 @@ def strict_decoding() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = cap
 
 
+# What Pillow's decoders raise, besides OSError and ValueError, on fields of the wrong type
+# or size (a TIFF whose XMP tag is a number, say): the file's fault, not a bug of ours.
+_DECODER_SLIPS = (TypeError, IndexError, KeyError, ZeroDivisionError, OverflowError)
+
+
 @contextlib.contextmanager
 def reading(path: Path) -> Iterator[None]:
     """Whatever Pillow raises for a bad file becomes one finding that names the file."""
@@ -107,7 +112,7 @@ def reading(path: Path) -> Iterator[None]:
             "export it again as JPEG or PNG",
             "image.format",
         ) from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, *_DECODER_SLIPS) as exc:
         if isinstance(exc, EOFError) or "truncated" in str(exc):
             raise bad_image(
                 path,
