@@ -10,6 +10,7 @@ import os
 import resource
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,30 +92,37 @@ def _address_space() -> int:
 def ceiling(limits: Ceiling, task: str, path: Path | None = None) -> Iterator[None]:
     """Run the body under `limits` in this process: a wall-clock alarm (in the main thread
     only: signals go there) and a ceiling on address space above what is in use now.
-    Reaching either raises EditionError naming `task` and `path`; both are lifted after."""
+    Reaching either raises EditionError naming `task` and `path`; both are lifted after.
+    Ceilings nest: an inner one is never looser than the one around it."""
     seconds, memory = limits.current()
     alarm = threading.current_thread() is threading.main_thread() and seconds > 0
     old_handler: Any = None
+    outer_left = 0.0
+    started = time.monotonic()
     old_limit = resource.getrlimit(resource.RLIMIT_AS)
     soft = _address_space() + memory if memory > 0 else resource.RLIM_INFINITY
-    if old_limit[1] != resource.RLIM_INFINITY:
-        soft = min(soft, old_limit[1])
+    for cap in old_limit:
+        if cap != resource.RLIM_INFINITY:
+            soft = cap if soft == resource.RLIM_INFINITY else min(soft, cap)
 
     def out_of_time(_signum: int, _frame: object) -> None:
         raise _OutOfTime
 
     try:
-        if memory > 0:
-            resource.setrlimit(resource.RLIMIT_AS, (soft, old_limit[1]))
+        resource.setrlimit(resource.RLIMIT_AS, (soft, old_limit[1]))
         if alarm:
+            outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
             old_handler = signal.signal(signal.SIGALRM, out_of_time)
-            signal.setitimer(signal.ITIMER_REAL, seconds)
+            signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left or seconds))
         try:
             yield
         finally:
             if alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, old_handler)
+                if outer_left:  # the ceiling around this one goes on counting
+                    left = outer_left - (time.monotonic() - started)
+                    signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
             resource.setrlimit(resource.RLIMIT_AS, old_limit)
     except _OutOfTime:
         raise limit_error(task, path, "time", f"{seconds:g} s", limits.seconds_env) from None
