@@ -34,7 +34,7 @@ from pathlib import Path
 import pikepdf
 
 from edition import __version__
-from edition.errors import Finding
+from edition.errors import EditionError, Finding
 from edition.layout.spec import Strings
 from edition.pdf.assemble import LINK_SCHEME, Part, assemble
 from edition.pdf.fetch import FetchRules
@@ -403,6 +403,12 @@ class SectionBuilder:
         self, unit: Unit, job: Job, skip: int, laid: Laid, measured: dict[str, int]
     ) -> None:
         data, pages = laid.pdf, laid.pages - skip
+        if pages < 1:  # an issue's own template that writes nothing for a section
+            raise EditionError.single(
+                f"'{unit.bookmark or unit.anchor or 'a section'}' was laid out on no page",
+                hint="the templates must write every section of the plan",
+                code="template.empty-section",
+            )
         self.stats.rendered += 1
         self._rendered.add(job.key)
         self.stats.findings.extend(laid.findings)
