@@ -242,7 +242,11 @@ class SectionBuilder:
         try:
             info = unsealed(json.loads(meta.read_text()))  # None: edited, not believed
             data = pdf.read_bytes()
-            if info is None or hashlib.sha256(data).hexdigest() != info["sha256"]:
+            if (
+                info is None
+                or hashlib.sha256(data).hexdigest() != info["sha256"]
+                or int(info["pages"]) < 1
+            ):
                 return None  # damaged: lay it out again
             found = [Finding.from_dict(d) for d in info["findings"]]
             result = (data, int(info["pages"]), int(info["skip"]))
