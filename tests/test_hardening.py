@@ -9,7 +9,6 @@ import contextlib
 import errno
 import io
 import json
-import multiprocessing
 import os
 import resource
 import shutil
@@ -28,7 +27,7 @@ import pytest
 from conftest import FIXTURES, invoke
 from PIL import Image, TiffImagePlugin, TiffTags
 
-from edition.errors import EditionError, Finding
+from edition.errors import EditionError
 from edition.issue.load import load_issue
 from edition.layout.load import load_layout
 from edition.plan.model import ImageRequest
@@ -554,3 +553,659 @@ def test_bad_values_in_an_issue_layout_are_findings(issue: Path, name: str):
         load_layout("mine", issue)
     code = "bad-value"
     assert findings_of(exc) == [f"{path}:{line}: error: {what} [layout.{code}]"]
+
+
+# --- 10. caches keyed and checked by content ----------------------------------------------
+
+
+def test_a_redelivered_file_with_the_same_size_and_time_is_hashed_again(tmp_path: Path):
+    from edition.store.stamps import HashBook
+
+    photo = tmp_path / "foto.jpg"
+    Image.new("RGB", (40, 30), (200, 0, 0)).save(photo, quality=95)
+    book = HashBook(tmp_path / "hashes.json")
+    first = book.sha256(photo)
+    book.save()
+    st = photo.stat()
+    data = bytearray(photo.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # another photo of the same size
+    assert len(data) == st.st_size
+    photo.write_bytes(data)
+    os.utime(photo, ns=(st.st_atime_ns, st.st_mtime_ns))  # as `cp -p` or unzip leave it
+    assert HashBook(tmp_path / "hashes.json").sha256(photo) != first
+
+
+def test_an_edited_hash_book_is_not_believed(tmp_path: Path):
+    from edition.store.stamps import HashBook, sha256_file
+
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    Image.new("RGB", (40, 30), (200, 0, 0)).save(a)
+    Image.new("RGB", (40, 30), (0, 0, 200)).save(b)
+    book = HashBook(tmp_path / "hashes.json")
+    book.sha256(a), book.sha256(b)
+    book.save()
+    entries = json.loads((tmp_path / "hashes.json").read_text())
+    # Someone gives a.jpg the hash of b.jpg (so that b's prepared photo is printed for a).
+    entries[str(a.resolve())][-2] = entries[str(b.resolve())][-2]
+    (tmp_path / "hashes.json").write_text(json.dumps(entries))
+    assert HashBook(tmp_path / "hashes.json").sha256(a) == sha256_file(a)
+
+
+def prepare(source: Path, cache: Path):
+    from edition.photos.prepare import prepare_images
+
+    req = ImageRequest(source, 40.0, 30.0, dpi=150)
+    return prepare_images([req], cache, workers=1)[req]
+
+
+@pytest.mark.parametrize("damage", ["in place, same size and time", "another photo", "ledger"])
+def test_a_tampered_cached_photo_is_made_again(tmp_path: Path, damage: str):
+    photo, other = tmp_path / "foto.png", tmp_path / "lain.png"
+    Image.radial_gradient("L").convert("RGB").save(photo)
+    Image.new("RGB", (256, 256), (0, 90, 0)).save(other)
+    cache = tmp_path / "dist" / ".cache" / "images"
+    made = prepare(photo, cache)
+    good = made.path.read_bytes()
+    if damage == "in place, same size and time":
+        st = made.path.stat()
+        broken = bytearray(good)
+        broken[len(broken) // 2 : len(broken) // 2 + 64] = bytes(64)
+        made.path.write_bytes(bytes(broken))
+        os.utime(made.path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    elif damage == "another photo":
+        made.path.write_bytes(prepare(other, tmp_path / "elsewhere").path.read_bytes())
+    else:  # the ledger says the damaged file is fine
+        ledger = cache.with_name("images-ledger.json")
+        entries = json.loads(ledger.read_text())
+        made.path.write_bytes(good[:-100])
+        entries[made.path.name]["sha256"] = __import__("hashlib").sha256(good[:-100]).hexdigest()
+        ledger.write_text(json.dumps(entries))
+    again = prepare(photo, cache)
+    assert not again.reused
+    assert again.path.read_bytes() == good
+
+
+def test_an_untouched_cached_photo_is_reused(tmp_path: Path):
+    photo = tmp_path / "foto.png"
+    Image.radial_gradient("L").convert("RGB").save(photo)
+    cache = tmp_path / "dist" / ".cache" / "images"
+    prepare(photo, cache)
+    assert prepare(photo, cache).reused
+
+
+def test_the_cache_folder_is_private_and_someone_elses_is_refused(tmp_path: Path):
+    from edition.store.seal import private_cache
+
+    folder = tmp_path / "dist" / ".cache"
+    folder.mkdir(parents=True, mode=0o777)
+    os.chmod(folder, 0o777)
+    private_cache(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    if os.getuid() != 0:
+        pytest.skip("only root can give a folder to another user")
+    os.chown(folder, 65534, 65534)
+    with pytest.raises(EditionError) as exc:
+        private_cache(folder)
+    assert findings_of(exc) == [
+        f"{folder}: error: the cache folder belongs to another user (uid 65534) (remove it, "
+        "or build into an --out of your own) [output.cache]"
+    ]
+
+
+def test_the_fingerprint_is_of_the_folder_before_it_is_read(
+    issue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A collect that adds an article while a build reads the issue: the build records the
+    issue as it was before, so the next build (or archive) sees the change."""
+    import edition.commands.build as build
+    from edition.commands.build import BuildResult, build_edition, current_fingerprint
+    from edition.store.paths import Output
+
+    before = tmp_path / "before" / issue.name
+    shutil.copytree(issue, before)
+    real_load = build.load_issue
+
+    def load_while_collecting(root: Path):
+        art = issue / "articles" / "gudang-baru.md"
+        art.write_text(art.read_text() + "\nParagraf yang datang saat build membaca.\n")
+        return real_load(root)
+
+    def fake_build(plan, profile, output, target, *args, **kwargs):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"%PDF-1.7 placeholder")
+        return BuildResult(target, 1, 0.0), {}
+
+    monkeypatch.setattr(build, "load_issue", load_while_collecting)
+    monkeypatch.setattr(build, "_build", fake_build)
+    monkeypatch.setattr(build, "check_sources", lambda *a, **k: [])
+    monkeypatch.setattr(build, "check_pdf", lambda *a, **k: [])
+    monkeypatch.setattr("edition.publish.meta.record_build", lambda *a, **k: None)
+    out = Output(tmp_path / "dist")
+    result = build_edition(issue, "print", out.root)
+    assert result.fingerprint == current_fingerprint(before, out)
+    assert result.fingerprint != current_fingerprint(issue, out)
+
+
+def test_an_unreadable_file_in_the_issue_folder_does_not_stop_the_fingerprint(issue: Path):
+    from edition.store.stamps import HashBook, fingerprint
+
+    (issue / "loop").symlink_to(issue / "loop")
+    (issue / "photos" / "dangling.jpg").symlink_to(issue / "nowhere.jpg")
+    (issue / "notes").mkdir()
+    (issue / "notes" / "x.txt").write_text("x")
+    before = fingerprint(issue, [], HashBook(None))
+    if os.getuid() != 0:  # root reads what others cannot
+        os.chmod(issue / "notes" / "x.txt", 0)
+        assert fingerprint(issue, [], HashBook(None)) != before
+    load_issue(issue)
+
+
+# --- 12, 13. collect: a transaction under the issue's lock --------------------------------
+
+PASTE = (
+    "{title}\n\n"
+    "Jakarta, IDM \u2013 Kalimat pertama berita ini cukup panjang untuk dianggap paragraf "
+    "sebuah artikel berita yang sesungguhnya oleh pengurai teks.\n\n"
+    "Paragraf kedua menambah keterangan tentang peristiwa yang sama dengan kalimat yang "
+    "juga cukup panjang untuk dihitung.\n"
+)
+
+
+def paste(tmp_path: Path, n: int, title: str | None = None) -> Path:
+    path = tmp_path / f"paste-{n}.txt"
+    path.write_text(PASTE.format(title=title or f"Kapal Patroli Nomor {n} Diluncurkan di Surabaya"))
+    return path
+
+
+def listed(issue: Path) -> set[str]:
+    import tomllib
+
+    data = tomllib.loads((issue / "issue.toml").read_text("utf-8-sig"))
+    return {s for r in data["rubrics"] for s in r["articles"]}
+
+
+def leftovers(issue: Path) -> list[str]:
+    return sorted(p.name for p in issue.rglob("*") if p.name.endswith(".tmp") or "commit" in p.name)
+
+
+def test_two_collects_at_once_both_land(issue: Path, tmp_path: Path):
+    from edition.collect.into import collect_into
+
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            collect_into([str(paste(tmp_path, n))], issue)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    slugs = {p.stem for p in (issue / "articles").glob("*.md")}
+    assert slugs <= listed(issue) and len(slugs) == 3 + 6
+    assert leftovers(issue) == []
+
+
+KILLED_COLLECT = """
+import os, signal, sys
+from pathlib import Path
+real_replace = os.replace
+count = 0
+def replace(src, dst, *a, **k):
+    global count
+    count += 1
+    if count == int(sys.argv[1]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(src, dst, *a, **k)
+os.replace = replace
+from edition.collect.into import collect_into
+collect_into(sys.argv[3:], Path(sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize("kill_at", [1, 3, 5])
+def test_collect_killed_midway_leaves_no_unlisted_article_once_recovered(
+    issue: Path, tmp_path: Path, kill_at: int
+):
+    before = (issue / "issue.toml").read_bytes()
+    sources = [str(paste(tmp_path, n)) for n in range(3)]
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_COLLECT, str(kill_at), str(issue), *sources],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert not [p for p in issue.rglob("*.tmp")]
+    load_issue(issue)  # reading the issue finishes (or undoes) what the kill interrupted
+    articles = {p.stem for p in (issue / "articles").glob("*.md")}
+    assert articles <= listed(issue)
+    assert leftovers(issue) == []
+    if kill_at == 1:  # killed before its commit point (the journal): nothing changed
+        assert (issue / "issue.toml").read_bytes() == before
+    else:  # killed after it: the whole change is there
+        assert len(articles) == 6
+
+
+def test_collect_on_a_full_disk_changes_nothing(
+    issue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from edition.collect.into import collect_into
+
+    before = {p: p.read_bytes() for p in issue.rglob("*") if p.is_file()}
+    calls = 0
+
+    def fsync(fd: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("edition.store.transaction.os.fsync", fsync)
+    with pytest.raises(EditionError) as exc:
+        collect_into([str(paste(tmp_path, 1)), str(paste(tmp_path, 2))], issue)
+    (only,) = findings_of(exc)
+    assert only.endswith(
+        "error: cannot write the file: No space left on device (free some disk space or check "
+        "the folder's permissions, or choose another --out) [output.write]"
+    )
+    assert {p: p.read_bytes() for p in issue.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("form", ["bom", "crlf", "bom+crlf"])
+def test_collect_keeps_the_bom_and_line_ends_of_issue_toml(issue: Path, tmp_path: Path, form: str):
+    from edition.collect.into import collect_into
+
+    toml = issue / "issue.toml"
+    text = toml.read_text()
+    data = text.replace("\n", "\r\n") if "crlf" in form else text
+    toml.write_bytes((b"\xef\xbb\xbf" if "bom" in form else b"") + data.encode())
+    load_issue(issue)  # build reads it
+    collect_into([str(paste(tmp_path, 1))], issue)
+    raw = toml.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") == ("bom" in form)
+    if "crlf" in form:
+        assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert "kapal-patroli-nomor-1-diluncurkan-di" in listed(issue)
+    load_issue(issue)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            b'number = 7\ntitle = "caf\xe9"\n',
+            "2: error: issue.toml is not UTF-8 text (byte "
+            "0xe9) (save issue.toml as UTF-8) [collect-issue-toml]",
+        ),
+        (
+            b"x = " + b"[" * 600 + b"]" * 600 + b"\n",
+            "1: error: issue.toml is not valid TOML: TOML value nested more than 100 levels "
+            "deep at line 1 col 104 (fix issue.toml first) [collect-issue-toml]",
+        ),
+    ],
+)
+def test_collect_into_an_unreadable_issue_toml_is_one_finding(
+    issue: Path, tmp_path: Path, content: bytes, expected: str
+):
+    from edition.collect.into import collect_into
+
+    (issue / "issue.toml").write_bytes(content)
+    with pytest.raises(EditionError) as exc:
+        collect_into([str(paste(tmp_path, 1))], issue)
+    assert findings_of(exc) == [
+        f"{issue / 'issue.toml'}{':' if expected[0].isdigit() else ''}{expected}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "pump",
+    ["x!!!!!!", "x!", " ", "a ", "1", "(", " (", "A.", "a.", "- ", "Aa ", ":", "| ", "x"],
+)
+@pytest.mark.parametrize("prefix", ["Share ", "Bagikan: ", "Foto: ", "Tags: ", "(", "Oleh "])
+def test_collect_ends_quickly_on_adversarial_lines(prefix: str, pump: str):
+    from edition.collect.article import collect_article
+
+    body = PASTE.format(title="Judul Berita yang Cukup Panjang").split("\n", 2)[2]
+    for line in (prefix + pump * 11 + "zz", prefix + pump * (20000 // len(pump)) + "zz"):
+        for text in (f"Judul Berita Sedang\n\n{line}\n\n{body}", f"Judul\n\n{body}\n{line}\n"):
+            started = time.perf_counter()
+            with contextlib.suppress(EditionError):
+                collect_article(text, "x.txt")
+            assert time.perf_counter() - started < 2, (prefix, pump, len(line))
+
+
+def test_collected_titles_carry_no_terminal_controls(issue: Path, tmp_path: Path):
+    from edition.collect.into import collect_into
+
+    page = tmp_path / "page.html"
+    saved = (FIXTURES.parent / "collect" / "full_page.html").read_text()
+    evil = "Drone &#27;[2J&#27;]0;x&#7;Buatan Dalam Negeri Lolos Uji Terbang Jarak Jauh"
+    page.write_text(saved.replace("Drone Buatan Dalam Negeri Lolos Uji Terbang Jarak Jauh", evil))
+    (article,) = collect_into([str(page)], issue)
+    text = (issue / "articles" / f"{article.slug}.md").read_text()
+    assert "\x1b" not in text and "\x07" not in text
+    assert article.front_matter["title"] == (
+        "Drone [2J]0;xBuatan Dalam Negeri Lolos Uji Terbang Jarak Jauh"
+    )
+    typed = paste(tmp_path, 9, "Judul\x1b[31m Merah\x9b2J Sekali Ini")
+    result = invoke(["collect", str(typed), "--into", issue])
+    assert "\x1b" not in result.output and "\x9b" not in result.output
+    assert "Judul[31m Merah2J Sekali Ini" in result.output
+
+
+# --- 4. the catalogue: ids as slugs, well-formed XML, only safe links ---------------------
+
+
+def tiny_pdf(path: Path) -> None:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.save(path)
+
+
+def dist_issue(dist: Path, issue_id: str, **fields: object) -> Path:
+    folder = dist / issue_id
+    tiny_pdf(folder / f"{issue_id}-screen.pdf")
+    meta = {
+        "schema": 1,
+        "id": issue_id,
+        "number": 7,
+        "date": "2024-05-19",
+        "date_text": "Minggu, 19 Mei 2024",
+        "month_text": "Mei 2024",
+        "title": "Edisi Uji",
+        "magazine": "IDM",
+        "tagline": "Majalah",
+        "language": "id",
+        "cover_lines": ["Satu"],
+        "contents": [{"title": "Artikel", "page": 3, "kind": "article", "rubric": "R", "level": 2}],
+        "profiles": {"screen": {"file": f"{issue_id}-screen.pdf", "pages": 1, "sha256": "x"}},
+    }
+    meta.update(fields)
+    (folder / f"{issue_id}.json").write_text(json.dumps(meta))
+    return folder
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src"):
+                self.urls.append(value or "")
+            elif name == "srcset":
+                self.urls += [part.split()[0] for part in (value or "").split(",")]
+
+
+def assert_published_safely(dist: Path) -> None:
+    ET.parse(dist / "opds.xml")  # well-formed
+    for page in dist.rglob("index.html"):
+        parser = Links()
+        parser.feed(page.read_text())
+        for url in parser.urls:
+            scheme = url.split(":", 1)[0].lower() if ":" in url.split("/")[0] else ""
+            assert scheme in ("", "http", "https"), (page, url)
+    for path in [dist / "opds.xml", dist / "issues.json", *dist.rglob("index.html")]:
+        text = path.read_text()
+        assert not any(ch in text for ch in "\x01\x0c\x1b\x7f\ufffe"), path
+
+
+def test_an_issue_id_that_is_a_script_url_never_becomes_a_link(tmp_path: Path):
+    from edition.publish.catalog import write_catalog
+
+    dist = tmp_path / "dist"
+    dist_issue(dist, "2024-05")
+    dist_issue(dist, "javascript:alert(document.cookie)", id="javascript:alert(document.cookie)")
+    result = write_catalog(dist)
+    assert result.issues == 1
+    assert_published_safely(dist)
+    assert "javascript" not in (dist / "index.html").read_text()
+
+
+def test_control_characters_in_titles_leave_the_feed_well_formed(tmp_path: Path):
+    from edition.publish.catalog import write_catalog
+
+    dist = tmp_path / "dist"
+    dist_issue(
+        dist,
+        "2024-05",
+        title="Edisi\x01 Uji\x0c\x1b[31m",
+        cover_lines=["Satu\x01", "Dua\x1b]0;x\x07"],
+        contents=[
+            {"title": "Art\x0cikel", "page": 3, "kind": "article", "rubric": "R\x01", "level": 2}
+        ],
+    )
+    write_catalog(dist)
+    assert_published_safely(dist)
+    feed = ET.parse(dist / "opds.xml").getroot()
+    summaries = [e.text for e in feed.iter("{http://www.w3.org/2005/Atom}summary")]
+    assert summaries == ["Minggu, 19 Mei 2024: Satu · Dua]0;x"]
+
+
+def test_a_pdf_name_that_leads_out_of_its_folder_is_not_used(tmp_path: Path):
+    from edition.publish.catalog import write_catalog
+
+    dist = tmp_path / "dist"
+    tiny_pdf(tmp_path / "secret.pdf")
+    dist_issue(dist, "2024-05")
+    dist_issue(
+        dist,
+        "2024-04",
+        date="2024-04-19",
+        profiles={"screen": {"file": "../../secret.pdf", "pages": 1, "sha256": "x"}},
+    )
+    assert write_catalog(dist).issues == 1
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)//", "file:///etc/", "idm.example"])
+def test_catalog_base_url_must_be_a_web_address(tmp_path: Path, url: str):
+    from edition.publish.catalog import write_catalog
+
+    dist = tmp_path / "dist"
+    dist_issue(dist, "2024-05")
+    with pytest.raises(EditionError) as exc:
+        write_catalog(dist, base_url=url)
+    assert findings_of(exc) == [
+        f"error: --base-url must be an http or https address, not {url!r} (give where DIST "
+        "is published, e.g. https://example.org/edisi/) [catalog.base-url]"
+    ]
+
+
+# --- stamp, new: one line, never an internal error -------------------------------------------
+
+
+@pytest.fixture
+def screen_pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "in" / "edisi-screen.pdf"
+    tiny_pdf(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("Budi\x1b[2J\x1b]0;x\x07", "'Budi\\x1b[2J\\x1b]0;x\\x07'"), ("Budi\udcff", "'Budi\\udcff'")],
+)
+def test_stamp_refuses_a_name_with_controls_or_that_is_not_text(
+    screen_pdf: Path, tmp_path: Path, name: str, shown: str
+):
+    from edition.publish.stamp import stamp_pdf
+
+    with pytest.raises(EditionError) as exc:
+        stamp_pdf(screen_pdf, tmp_path / "out.pdf", name=name, licence_id="A-1")
+    what = "holds control characters" if "\x1b" in name else "is not valid text"
+    hint = "give --name without them" if "\x1b" in name else "give --name as UTF-8 text"
+    assert findings_of(exc) == [
+        f"error: the subscriber's name {what}: {shown} ({hint}) [stamp.bad-text]"
+    ]
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_stamp_to_a_path_under_a_file_is_one_line(screen_pdf: Path, tmp_path: Path):
+    (tmp_path / "afile").write_text("x")
+    result = invoke(
+        [
+            "stamp",
+            screen_pdf,
+            "--name",
+            "Budi",
+            "--id",
+            "A-1",
+            "--out",
+            tmp_path / "afile" / "x.pdf",
+        ],
+        exit_code=2,
+    )
+    assert result.output.splitlines()[0].endswith(
+        "x.pdf: error: cannot write the file: a file is in the way of its folder (free some "
+        "disk space or check "
+        "the folder's permissions, or choose another --out) [output.write]"
+    )
+
+
+def test_stamp_on_a_full_disk_is_one_line(
+    screen_pdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from edition.publish.stamp import stamp_pdf
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("edition.store.atomic.os.fsync", full)
+    with pytest.raises(EditionError) as exc:
+        stamp_pdf(screen_pdf, tmp_path / "out.pdf", name="Budi", licence_id="A-1")
+    assert findings_of(exc) == [
+        f"{tmp_path / 'out.pdf'}: error: cannot write the file: No space left on device (free "
+        "some disk space or check the folder's permissions, or choose another --out) "
+        "[output.write]"
+    ]
+    assert list(tmp_path.glob("*.tmp")) == list(tmp_path.glob(".*.tmp")) == []
+
+
+def test_new_on_an_existing_file_is_one_line(tmp_path: Path):
+    (tmp_path / "2024-06").write_text("x")
+    result = invoke(
+        ["new", tmp_path / "2024-06", "--number", "8", "--date", "2024-06-16"], exit_code=2
+    )
+    assert result.output.splitlines()[0] == (
+        f"{tmp_path / '2024-06'}: error: a file of that name already exists (choose a new "
+        "folder name) [new.exists]"
+    )
+
+
+# --- TIFF fields of the wrong type, refused @color-profile sources ------------------------
+
+
+@pytest.mark.parametrize("tag", [700, 34675])
+def test_a_tiff_with_a_numeric_xmp_or_icc_field_is_handled(tmp_path: Path, tag: int):
+    from edition.issue.images import inspect_image
+    from edition.photos.prepare import prepare_one
+
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    info[tag] = 12345
+    info.tagtype[tag] = TiffTags.LONG
+    path = tmp_path / "foto.tif"
+    Image.new("RGB", (60, 40), (200, 10, 10)).save(path, tiffinfo=info)
+    req = ImageRequest(path, 20.0, 15.0, dpi=100)
+    try:
+        inspect_image(path)
+        prepare_one(req, tmp_path, "x")  # what check accepts, build prepares
+    except EditionError as exc:
+        assert [str(f) for f in exc.findings] == [
+            f"{path}: error: image cannot be read (expected string or bytes-like object, got "
+            "'int') (replace it with a valid JPEG or PNG) [image.corrupt]"
+        ]
+
+
+def test_a_refused_color_profile_source_is_one_finding(tmp_path: Path):
+    from edition.pdf.worker import Job, render_job
+
+    html = '<style>@color-profile --x { src: url("file:///etc/passwd") }</style><p>x</p>'
+    with pytest.raises(EditionError) as exc:
+        render_job(Job("k", html, tmp_path.as_uri() + "/", (str(tmp_path),), (), None))
+    assert findings_of(exc) == [
+        "error: a stylesheet needs 'file:///etc/passwd', which is refused (only files inside "
+        "the issue, the layout and assets/ can be used) [safety.fetch]"
+    ]
+
+
+# --- archive --verify: a damaged PDF differs ---------------------------------------------
+
+
+def archive_pdf(path: Path) -> None:
+    pdf = pikepdf.new()
+    for _ in range(3):
+        pdf.add_blank_page(page_size=(595, 842))
+        pdf.pages[-1].contents_add(pikepdf.Stream(pdf, b"0 0 1 rg 10 10 100 100 re f"))
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+        xmp["dc:title"] = "Edisi Uji"
+    pdf.attachments["issue.toml"] = pikepdf.AttachedFileSpec(pdf, b"number = 7\n")
+    pdf.save(
+        path,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.disable,
+    )
+
+
+def tamper(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "cut short":
+        data = data[: len(data) // 2]
+    elif how == "garbage appended":
+        data += b"\x00garbage" * 100
+    elif how == "xref destroyed":
+        data = data.replace(b"xref", b"xxxx").replace(b"startxref", b"startxxxx")
+    elif how == "a stream broken":
+        at = data.index(b"stream\n") + 10
+        data = data[:at] + bytes(40) + data[at + 40 :]
+    elif how == "not a PDF":
+        data = b"<html>not a pdf</html>"
+    elif how == "encrypted":
+        with pikepdf.open(path) as pdf:
+            buf = io.BytesIO()
+            pdf.save(buf, encryption=pikepdf.Encryption(owner="o", user="u"))
+            data = buf.getvalue()
+    path.write_bytes(data)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "cut short",
+        "garbage appended",
+        "xref destroyed",
+        "a stream broken",
+        "not a PDF",
+        "encrypted",
+    ],
+)
+def test_verify_says_differs_for_a_damaged_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+):
+    from edition.commands import archive
+    from edition.commands.build import BuildResult
+
+    fresh = tmp_path / "fresh.pdf"
+    archive_pdf(fresh)
+    kept = tmp_path / "dist" / "2024-05" / "2024-05-archive.pdf"
+    kept.parent.mkdir(parents=True)
+    archive_pdf(kept)
+    tamper(kept, how)
+
+    def rebuilt(issue_dir: Path, profile: str, out: Path, **kwargs: object) -> BuildResult:
+        target = out / "2024-05" / "2024-05-archive.pdf"
+        target.parent.mkdir(parents=True)
+        shutil.copy(fresh, target)
+        return BuildResult(target, 3, 0.0)
+
+    monkeypatch.setattr("edition.commands.build.build_edition", rebuilt)
+    outcome = archive.verify_job(archive.Job(tmp_path / "2024-05", "archive"), tmp_path / "dist")
+    assert outcome.status == archive.DIFFERS, outcome.lines
+    assert outcome.lines and all("\n" not in line for line in outcome.lines)

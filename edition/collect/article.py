@@ -62,6 +62,8 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
     # would reach the terminal, the feed and the PDF's metadata: a page break becomes a
     # line break, the rest is left out.
     text = strip_controls(text.replace("\x0c", "\n").replace("\x0b", "\n"))
+    if looks_like_html(source, text):  # `&#27;` is an escape character once parsed
+        text = _CONTROL_REFERENCE.sub(_drop_controls, text)
     if not text.strip():
         raise EditionError.single(
             "source is empty",
@@ -153,6 +155,17 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
         words,
         [strip_controls(s) for s in parsed.stripped],
     )
+
+
+_CONTROL_REFERENCE = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,6})|0*([0-9]{1,7}));?")
+
+
+def _drop_controls(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+    try:
+        return "" if code > 0x10FFFF or strip_controls(chr(code)) == "" else m.group()
+    except ValueError:
+        return ""
 
 
 def _clean(value: Any) -> Any:

@@ -288,7 +288,7 @@ def compare_pdfs(expected: Path, actual: Path) -> list[str]:
         reasons.append(f"size: {a_size} bytes in OUT, {b_size} rebuilt")
     try:
         a = pikepdf.open(expected)
-    except (pikepdf.PdfError, OSError, ValueError) as exc:  # PasswordError is a PdfError
+    except (pikepdf.PdfError, pikepdf.PasswordError, OSError, ValueError) as exc:
         reasons.append(f"the PDF in OUT cannot be read as a PDF ({_short(exc)})")
         return reasons
     with a, pikepdf.open(actual) as b:

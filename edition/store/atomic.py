@@ -65,6 +65,8 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
 def write_error(path: Path, exc: OSError) -> EditionError:
     """One line for an output that cannot be written, naming the file and the reason."""
     reason = exc.strerror or str(exc)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        reason = "a file is in the way of its folder"
     return EditionError.single(
         f"cannot write the file: {reason}",
         path,
