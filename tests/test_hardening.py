@@ -1209,3 +1209,219 @@ def test_verify_says_differs_for_a_damaged_pdf(
     outcome = archive.verify_job(archive.Job(tmp_path / "2024-05", "archive"), tmp_path / "dist")
     assert outcome.status == archive.DIFFERS, outcome.lines
     assert outcome.lines and all("\n" not in line for line in outcome.lines)
+
+
+# --- 3. the embedded Dask cluster accepts no one else -------------------------------------
+
+
+@pytest.mark.slow
+def test_the_embedded_cluster_speaks_tls_and_refuses_other_clients():
+    from distributed import Client
+    from distributed.security import Security
+
+    from edition.commands.archive import dask_client
+
+    with dask_client(1) as client:
+        address = client.scheduler.address
+        assert address.startswith("tls://127.0.0.1:")
+        workers = client.scheduler_info()["workers"]
+        assert workers and all(w.startswith("tls://127.0.0.1:") for w in workers)
+        assert client.submit(sum, [1, 2]).result() == 3
+        for security in (None, Security.temporary()):
+            with pytest.raises((OSError, TypeError, TimeoutError)):
+                intruder = Client(address, timeout="3s", security=security)
+                intruder.submit(os.system, f"touch {MARK}").result(timeout=3)
+        plain = address.replace("tls://", "tcp://")
+        with pytest.raises((OSError, TimeoutError)):
+            Client(plain, timeout="3s")
+    assert not Path(MARK).exists()
+
+
+# --- 7. a PDF ad that draws itself billions of times --------------------------------------
+
+
+def nested_forms(path: Path, depth: int = 14) -> None:
+    """A few KB of PDF: each form XObject draws the next one four times."""
+    pdf = pikepdf.new()
+    prev = None
+    for _ in range(depth):
+        if prev is None:
+            content, resources = b"0 0 1 rg 0 0 100 100 re f", pikepdf.Dictionary()
+        else:
+            content = b" ".join(
+                f"q 0.5 0 0 0.5 {x} {y} cm /X Do Q".encode() for x in (0, 50) for y in (0, 50)
+            )
+            resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(X=prev))
+        form = pikepdf.Stream(
+            pdf,
+            content,
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Form,
+            BBox=pikepdf.Array([0, 0, 100, 100]),
+            Resources=resources,
+        )
+        prev = pdf.make_indirect(form)
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=pikepdf.Array([0, 0, 595, 842]),
+        Contents=pikepdf.Stream(pdf, b"q 5.95 0 0 8.42 0 0 cm /X Do Q"),
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(X=prev)),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path, compress_streams=True)
+
+
+@pytest.mark.slow
+def test_a_pdf_ad_bomb_ends_in_one_line_within_its_ceilings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from edition.issue.images import inspect_image
+    from edition.photos.prepare import prepare_one
+
+    ad = tmp_path / "iklan.pdf"
+    nested_forms(ad)
+    assert ad.stat().st_size < 8000
+    started = time.perf_counter()
+    assert inspect_image(ad).size == (2479, 3508)  # the page's size without drawing it
+    assert time.perf_counter() - started < 5
+    monkeypatch.setenv("EDITION_AD_SECONDS", "20")
+    monkeypatch.setenv("EDITION_AD_MEMORY_MB", "768")
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with pytest.raises(EditionError) as exc:
+        prepare_one(ImageRequest(ad, 210.0, 297.0, dpi=300), tmp_path, "x")
+    seconds = time.perf_counter() - started
+    assert seconds < 60  # 20 s of ceiling, and a loaded machine
+    (only,) = findings_of(exc)
+    assert only in (
+        f"{ad}: error: rasterising the PDF artwork took longer than 20 s (simplify it, or on "
+        "a slow machine raise EDITION_AD_SECONDS) [limit.time]",
+        f"{ad}: error: rasterising the PDF artwork needs more than 768 MB of memory (simplify "
+        "it, or on a slow machine raise EDITION_AD_MEMORY_MB) [limit.memory]",
+    )
+    # The memory was the child's, and it was capped; this process did not grow.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before < 200_000  # KB
+    assert not list(tmp_path.glob("*.jpg"))
+
+
+def test_a_pdf_ad_is_still_rasterised(tmp_path: Path):
+    from edition.photos.prepare import prepare_one
+
+    ad = tmp_path / "iklan.pdf"
+    nested_forms(ad, depth=3)
+    made = prepare_one(ImageRequest(ad, 50.0, 70.0, dpi=72), tmp_path, "x")
+    with Image.open(made.path) as img:
+        assert img.size == (made.width_px, made.height_px)
+        assert img.convert("RGB").getpixel((img.width // 2, img.height // 2))[2] > 150  # blue
+
+
+# --- a build of a hostile issue: refusals survive the section cache, nothing planted runs,
+# --- nothing RGB in print, a section's ceiling ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    import jinja2
+
+    base = tmp_path_factory.mktemp("hostile")
+    root = base / "2024-05"
+    shutil.copytree(FIXTURES / "minimal", root)
+    (root / "templates").mkdir()
+    (root / "templates" / "edition.html.j2").write_text(
+        TEMPLATE.read_text().replace(
+            "</body>",
+            '<img src="file:///etc/passwd" alt=""><link rel="stylesheet" '
+            'href="https://example.com/x.css"><hr><a href="https://example.com/">tautan</a>'
+            "</body>",
+        )
+    )
+    art = root / "articles" / "gudang-baru.md"
+    art.write_text(art.read_text() + "\n***\n\nSetelah garis, [sebuah tautan](https://idm.id).\n")
+    out = base / "dist"
+    # A compiled template planted where the old bytecode cache was.
+    planted = out / ".cache" / "templates"
+    planted.mkdir(parents=True)
+    marker = base / MARK
+    evil = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(root / "templates"), str(TEMPLATE.parent)]),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(planted)),
+    )
+    code = evil.compile(f"{{{{ cycler.__init__.__globals__.os.system('touch {marker}') }}}}")
+    for name in ("edition.html.j2", "sections.html.j2"):
+        source, filename, _ = evil.loader.get_source(evil, name)  # type: ignore[union-attr]
+        bucket = evil.bytecode_cache.get_bucket(evil, name, filename, source)  # type: ignore[union-attr]
+        bucket.code = code
+        evil.bytecode_cache.set_bucket(bucket)  # type: ignore[union-attr]
+    # The second build writes the HTML too, so it is not skipped as unchanged: every
+    # section comes from the section cache.
+    outputs = [invoke(["build", root, "--out", out, *extra]).output for extra in ([], ["--html"])]
+    return root, out, outputs
+
+
+REFUSED = [
+    "warning: refused to load 'file:///etc/passwd' (only files inside the issue, the layout "
+    "and assets/ can be used) [safety.fetch]",
+    "warning: refused to load 'https://example.com/x.css' (only files inside the issue, the "
+    "layout and assets/ can be used) [safety.fetch]",
+]
+
+
+@pytest.mark.slow
+def test_refusals_come_back_when_sections_come_from_the_cache(hostile_build):
+    _, _, (first, second) = hostile_build
+    assert ", 0 reused, " in first.splitlines()[-1]
+    assert " 0 sections laid out, " in second.splitlines()[-1]
+    for output in (first, second):
+        for line in REFUSED:
+            assert line in output.splitlines(), output
+
+
+@pytest.mark.slow
+def test_no_planted_template_code_ran(hostile_build):
+    root, _, _ = hostile_build
+    assert not (root.parent / MARK).exists()
+
+
+def rgb_operators(pdf: pikepdf.Pdf) -> list[str]:
+    """rg/RG operators in every page and form XObject of the PDF."""
+    found: list[str] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(owner: pikepdf.Object, label: str) -> None:
+        try:
+            ops = pikepdf.parse_content_stream(owner)
+        except pikepdf.PdfError:
+            return
+        found.extend(f"{label}: {op}" for _, op in ops if str(op) in ("rg", "RG"))
+        xobjects = owner.get("/Resources", {}).get("/XObject", {})
+        for name, x in xobjects.items():
+            if x.get("/Subtype") == "/Form" and x.objgen not in seen:
+                seen.add(x.objgen)
+                walk(x, f"{label} {name}")
+
+    for n, page in enumerate(pdf.pages, 1):
+        walk(page.obj, f"page {n}")
+    return found
+
+
+@pytest.mark.slow
+def test_hr_links_and_every_default_colour_are_cmyk_in_print(hostile_build):
+    root, out, _ = hostile_build
+    with pikepdf.open(out / root.name / f"{root.name}-print.pdf") as pdf:
+        assert rgb_operators(pdf) == []
+
+
+@pytest.mark.slow
+def test_a_section_that_takes_too_long_is_one_line(
+    hostile_build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    root, _, _ = hostile_build
+    monkeypatch.setenv("EDITION_SECTION_SECONDS", "0.05")
+    result = invoke(["build", root, "--out", tmp_path / "dist"], exit_code=2)
+    errors = [
+        ln for ln in result.output.splitlines() if ": error: " in ln or ln.startswith("error:")
+    ]
+    assert len(errors) == 1
+    assert " took longer than 0.05 s (simplify it, or on a slow machine raise " in errors[0]
+    assert errors[0].endswith("EDITION_SECTION_SECONDS) [limit.time]")
+    assert not list((tmp_path / "dist").rglob("*.pdf"))
