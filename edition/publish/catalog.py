@@ -354,7 +354,7 @@ def _issue(
     dist: Path, data: dict[str, Any], pdfs: dict[str, Path], written: list[Path]
 ) -> CatalogIssue:
     issue_id = data["id"]
-    language = data.get("language") or "id"
+    language = _language(data.get("language"))
     downloads = []
     for profile in (*DOWNLOAD_ORDER, *sorted(set(pdfs) - set(DOWNLOAD_ORDER))):
         if profile not in pdfs:
@@ -393,6 +393,19 @@ def _issue(
         cover_size=sizes,
         source=source,
     )
+
+
+def _language(value: object) -> str:
+    """The issue's language if Babel knows it (it formats the sizes), else Indonesian."""
+    from babel import Locale, UnknownLocaleError
+
+    if isinstance(value, str) and value:
+        try:
+            Locale.parse(value.replace("-", "_"))
+            return value
+        except (ValueError, TypeError, UnknownLocaleError):
+            pass
+    return "id"
 
 
 def _by_year(issues: list[CatalogIssue]) -> list[tuple[int, list[CatalogIssue]]]:
