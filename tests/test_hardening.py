@@ -1425,3 +1425,27 @@ def test_a_section_that_takes_too_long_is_one_line(
     assert " took longer than 0.05 s (simplify it, or on a slow machine raise " in errors[0]
     assert errors[0].endswith("EDITION_SECTION_SECONDS) [limit.time]")
     assert not list((tmp_path / "dist").rglob("*.pdf"))
+
+
+def test_a_build_on_a_full_disk_is_one_line(
+    issue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from edition.commands.build import build_edition
+
+    real_mkdir = Path.mkdir
+
+    def mkdir(self: Path, *args: object, **kwargs: object) -> None:
+        if self.name == "images":
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    out = tmp_path / "dist"
+    with pytest.raises(EditionError) as exc:
+        build_edition(issue, "print", out, single_pass=True)
+    assert findings_of(exc) == [
+        f"{out / '.cache' / 'images'}: error: cannot write the file: No space left on device "
+        "(free some disk space or check the folder's permissions, or choose another --out) "
+        "[output.write]"
+    ]
+    assert not list(out.rglob("*.pdf"))

@@ -19,7 +19,7 @@ from edition.plan.model import ImageRequest, Plan
 from edition.plan.plan import plan_issue
 from edition.profiles import Profile, get_profile
 from edition.share import share_dir
-from edition.store.atomic import atomic_write_bytes, atomic_write_text
+from edition.store.atomic import atomic_write_bytes, atomic_write_text, disk_errors_are_findings
 from edition.store.lock import output_lock
 from edition.store.paths import Output
 from edition.store.seal import private_cache
@@ -51,6 +51,7 @@ class BuildResult:
     fingerprint: str = ""  # of everything the build read
 
 
+@disk_errors_are_findings
 def build_edition(
     issue_dir: Path,
     profile: str = "print",
