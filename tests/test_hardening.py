@@ -18,6 +18,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -1227,6 +1229,14 @@ def test_the_embedded_cluster_speaks_tls_and_refuses_other_clients():
         workers = client.scheduler_info()["workers"]
         assert workers and all(w.startswith("tls://127.0.0.1:") for w in workers)
         assert client.submit(sum, [1, 2]).result() == 3
+        # Dask's web server (no dashboard, but metrics, logs, a proxy to the workers):
+        # a port the system chose, and nothing served.
+        (port,) = client.scheduler_info()["services"].values()
+        assert port != 8787
+        for path in ("/health", "/metrics", "/info/main/workers.html", "/json/identity.json"):
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
+            assert answer.value.code == 404
         for security in (None, Security.temporary()):
             with pytest.raises((OSError, TypeError, TimeoutError)):
                 intruder = Client(address, timeout="3s", security=security)

@@ -434,7 +434,13 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             yield client
         return
     # One task per worker at a time, so that what the scheduler says is in work is.
-    settings = {"distributed.scheduler.worker-saturation": 1.0}
+    # Dask's nodes run a web server even without a dashboard (metrics, logs, a proxy to
+    # the workers): it gets no routes, and a port the system chooses on the loopback.
+    settings = {
+        "distributed.scheduler.worker-saturation": 1.0,
+        "distributed.scheduler.http.routes": [],
+        "distributed.worker.http.routes": [],
+    }
     # The embedded cluster listens on the loopback only, speaks TLS with a key and
     # certificate made for this run (held in memory, handed to its workers when they
     # start) and accepts no one without them: another process of this machine cannot
@@ -450,6 +456,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             protocol="tls://",
             security=security,
             dashboard_address=None,
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, security=security) as client,
