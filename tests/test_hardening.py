@@ -1459,3 +1459,13 @@ def test_a_build_on_a_full_disk_is_one_line(
         "[output.write]"
     ]
     assert not list(out.rglob("*.pdf"))
+
+
+def test_an_unknown_key_with_a_bracket_is_named(issue: Path):
+    art = issue / "articles" / "gudang-baru.md"
+    edit(art, "dek:", "d[ek:")
+    with pytest.raises(EditionError) as exc:
+        load_issue(issue)
+    assert findings_of(exc) == [
+        f"{art}:5: error: unknown key 'd[ek' (did you mean 'dek'?) [front-matter.unknown-key]"
+    ]

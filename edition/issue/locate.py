@@ -158,9 +158,7 @@ def pydantic_findings(
     for err in exc.errors():
         # A value that may be of several types (int | float) is tried as each: its place
         # is the field, not the type pydantic tried last; a dict's key is the key itself.
-        loc: Key = tuple(
-            p for p in err["loc"] if not (isinstance(p, str) and (p in _TYPES or "[" in p))
-        )
+        loc: Key = tuple(p for p in err["loc"] if not _validator_step(p))
         line = line_of(loc)
         name = ".".join(str(p) for p in loc)
         kind = err["type"]
@@ -218,7 +216,17 @@ def pydantic_findings(
     return list(dict.fromkeys(findings))  # one finding per value, however many types tried
 
 
-_TYPES = frozenset({"int", "float", "str", "bool", "list", "dict", "tuple"})
+_TYPES = frozenset({"int", "float", "str", "bool", "list", "dict", "tuple", "[key]"})
+
+
+def _validator_step(part: str | int) -> bool:
+    """A part of a pydantic error's place that names a type it tried, not a key written."""
+    if not isinstance(part, str):
+        return False
+    return part in _TYPES or (
+        part.endswith("]")
+        and part.startswith(("function-", "constrained-", "lax-or-strict[", "json-or-python["))
+    )
 
 
 def closest_line(lines: dict[Key, int], loc: Key) -> int | None:
