@@ -126,6 +126,14 @@ def ceiling(limits: Ceiling, task: str, path: Path | None = None) -> Iterator[No
             resource.setrlimit(resource.RLIMIT_AS, old_limit)
     except _OutOfTime:
         raise limit_error(task, path, "time", f"{seconds:g} s", limits.seconds_env) from None
+    except RecursionError:  # markup nested thousands deep
+        raise EditionError.single(
+            f"{task} goes deeper than Python's stack allows",
+            path,
+            None,
+            "nest the markup less deeply",
+            "limit.depth",
+        ) from None
     except MemoryError:
         raise limit_error(task, path, "memory", f"{memory // MB} MB", limits.memory_env) from None
 

@@ -1469,3 +1469,33 @@ def test_an_unknown_key_with_a_bracket_is_named(issue: Path):
     assert findings_of(exc) == [
         f"{art}:5: error: unknown key 'd[ek' (did you mean 'dek'?) [front-matter.unknown-key]"
     ]
+
+
+def test_markup_nested_beyond_the_stack_is_one_line():
+    from edition.workers import SECTION, call_with_ceiling
+
+    def nested(n: int) -> int:
+        return nested(n + 1)
+
+    with pytest.raises(EditionError) as exc:
+        call_with_ceiling(SECTION, "laying out 'Inframe'", None, nested, 0)
+    assert findings_of(exc) == [
+        "error: laying out 'Inframe' goes deeper than Python's stack allows (nest the markup "
+        "less deeply) [limit.depth]"
+    ]
+
+
+def test_ceilings_nest_and_are_lifted(monkeypatch: pytest.MonkeyPatch):
+    from edition.workers import ONE_PASS, SECTION, ceiling
+
+    monkeypatch.setenv("EDITION_LAYOUT_SECONDS", "30")
+    monkeypatch.setenv("EDITION_SECTION_SECONDS", "0.2")
+    with ceiling(ONE_PASS, "outer"):
+        with pytest.raises(EditionError) as exc, ceiling(SECTION, "inner"):
+            while True:
+                pass
+        assert findings_of(exc)[0].startswith("error: inner took longer than 0.2 s")
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert 20 < left <= 30  # the outer ceiling goes on counting
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY
