@@ -62,11 +62,11 @@ class BoundedTemplate(jinja2.Template):
     def render(self, *args: Any, **kwargs: Any) -> str:
         where = Path(self.filename) if self.filename else None
         task = f"running the template {self.name}"
-        try:
-            with ceiling(TEMPLATES, task, where):
+        with ceiling(TEMPLATES, task, where):
+            try:
                 return super().render(*args, **kwargs)
-        except _TEMPLATE_FAULTS as exc:
-            raise template_error(exc, self.filename) from None
+            except _TEMPLATE_FAULTS as exc:  # with the template's line
+                raise template_error(exc, self.filename) from None
 
 
 class Sandbox(ImmutableSandboxedEnvironment):
