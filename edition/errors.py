@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    return m.group().encode("unicode_escape").decode("ascii")
 
 
 class ExitCode(enum.IntEnum):
@@ -53,7 +60,11 @@ class Finding:
         where = f"{self.location}: " if self.location else ""
         page = f"page {self.page}: " if self.page else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{page}{self.severity.value}: {self.message}{hint} [{self.code}]"
+        # What a user or a web page wrote may hold an escape sequence or a line break:
+        # shown escaped, a finding is one line and never a command to the terminal.
+        return _CONTROLS.sub(
+            _escaped, f"{where}{page}{self.severity.value}: {self.message}{hint} [{self.code}]"
+        )
 
     def promoted(self) -> Finding:
         """The same finding as an error (`--strict`); information stays information."""

@@ -1,6 +1,52 @@
-"""Worker processes (photos, section layout) that end with the build that started them."""
+"""Worker processes (photos, section layout) that end with the build that started them, and
+ceilings of time and memory for the work that input can make unbounded: laying out a
+document, rasterising an advertiser's PDF. A ceiling reached is one finding that names
+the file, never a hang, a machine out of memory or a killed build."""
 
 from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from edition.errors import EditionError
+
+T = TypeVar("T")
+MB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """How long a piece of work may take (wall clock) and how much more memory (address
+    space) it may take; an environment variable may change each (for a slow machine)."""
+
+    seconds: float
+    memory_mb: int
+    seconds_env: str
+    memory_env: str
+
+    def current(self) -> tuple[float, int]:
+        """(seconds, bytes), as the environment sets them or by default."""
+        seconds, memory = self.seconds, self.memory_mb
+        with contextlib.suppress(ValueError):
+            seconds = float(os.environ.get(self.seconds_env, seconds))
+        with contextlib.suppress(ValueError):
+            memory = int(os.environ.get(self.memory_env, memory))
+        return seconds, memory * MB
+
+
+# One section of the edition (a few pages) takes seconds; the whole edition in one pass
+# (the tagged screen edition) under a minute for the 36-page sample; a PDF ad a second.
+SECTION = Ceiling(300, 3072, "EDITION_SECTION_SECONDS", "EDITION_SECTION_MEMORY_MB")
+ONE_PASS = Ceiling(1200, 6144, "EDITION_LAYOUT_SECONDS", "EDITION_LAYOUT_MEMORY_MB")
+AD_PDF = Ceiling(30, 2048, "EDITION_AD_SECONDS", "EDITION_AD_MEMORY_MB")
 
 
 def die_with_parent() -> None:
@@ -8,10 +54,159 @@ def die_with_parent() -> None:
     killed (SIGKILL cannot be caught; Linux's parent-death signal still comes). A worker
     left behind would hold the build's output pipes open and its share of the machine."""
     import ctypes
-    import signal
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass  # not Linux: the worker ends when its queue does
+
+
+class _OutOfTime(BaseException):
+    """Raised in the limited code when its time is up. A BaseException, so that no
+    `except Exception` on the way (WeasyPrint has some) takes it for an ordinary error."""
+
+
+def limit_error(
+    task: str, path: Path | None, kind: str, amount: str, setting: str | None = None
+) -> EditionError:
+    """The one line for a ceiling reached; `setting` is the variable that raises it."""
+    if kind == "time":
+        message = f"{task} took longer than {amount}"
+    else:
+        message = f"{task} needs more than {amount} of memory"
+    hint = "simplify it" + (f", or on a slow machine raise {setting}" if setting else "")
+    return EditionError.single(message, path, None, hint, f"limit.{kind}")
+
+
+def _address_space() -> int:
+    """The address space this process uses now, in bytes."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+@contextlib.contextmanager
+def ceiling(limits: Ceiling, task: str, path: Path | None = None) -> Iterator[None]:
+    """Run the body under `limits` in this process: a wall-clock alarm (in the main thread
+    only: signals go there) and a ceiling on address space above what is in use now.
+    Reaching either raises EditionError naming `task` and `path`; both are lifted after.
+    Ceilings nest: an inner one is never looser than the one around it."""
+    seconds, memory = limits.current()
+    alarm = threading.current_thread() is threading.main_thread() and seconds > 0
+    old_handler: Any = None
+    outer_left = 0.0
+    started = time.monotonic()
+    old_limit = resource.getrlimit(resource.RLIMIT_AS)
+    soft = _address_space() + memory if memory > 0 else resource.RLIM_INFINITY
+    for cap in old_limit:
+        if cap != resource.RLIM_INFINITY:
+            soft = cap if soft == resource.RLIM_INFINITY else min(soft, cap)
+
+    def out_of_time(_signum: int, _frame: object) -> None:
+        raise _OutOfTime
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, old_limit[1]))
+        if alarm:
+            outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
+            old_handler = signal.signal(signal.SIGALRM, out_of_time)
+            signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left or seconds))
+        try:
+            yield
+        finally:
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, old_handler)
+                if outer_left:  # the ceiling around this one goes on counting
+                    left = outer_left - (time.monotonic() - started)
+                    signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+            resource.setrlimit(resource.RLIMIT_AS, old_limit)
+    except _OutOfTime:
+        raise limit_error(task, path, "time", f"{seconds:g} s", limits.seconds_env) from None
+    except RecursionError:  # markup nested thousands deep
+        raise EditionError.single(
+            f"{task} goes deeper than Python's stack allows",
+            path,
+            None,
+            "nest the markup less deeply",
+            "limit.depth",
+        ) from None
+    except MemoryError:
+        raise limit_error(task, path, "memory", f"{memory // MB} MB", limits.memory_env) from None
+
+
+def call_with_ceiling(
+    limits: Ceiling, task: str, path: Path | None, fn: Callable[..., T], *args: Any
+) -> T:
+    """`fn(*args)` under `limits` in this process (for a worker process's job)."""
+    with ceiling(limits, task, path):
+        return fn(*args)
+
+
+def run_in_child(
+    limits: Ceiling, task: str, path: Path | None, fn: Callable[..., T], *args: Any
+) -> T:
+    """`fn(*args)` in a child process of its own, killed when it runs out of time, with
+    its address space capped: what a native library does with hostile input (a PDF that
+    draws itself a billion times) cannot take this process or the machine with it. The
+    result and an EditionError come back; any other failure of the child is the limit."""
+    import multiprocessing
+
+    seconds, memory = limits.current()
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited locks
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(send, memory, seconds, fn, args), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds if seconds > 0 else None):
+            raise limit_error(task, path, "time", f"{seconds:g} s", limits.seconds_env)
+        try:
+            kind, value = receive.recv()
+        except (EOFError, OSError):  # the child died: out of memory (or killed)
+            raise limit_error(
+                task, path, "memory", f"{memory // MB} MB", limits.memory_env
+            ) from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+    if kind == "ok":
+        return value  # type: ignore[no-any-return]
+    if kind == "memory":
+        raise limit_error(task, path, "memory", f"{memory // MB} MB", limits.memory_env)
+    if isinstance(value, EditionError):
+        raise value
+    raise RuntimeError(f"{task} failed in its child process: {value}")
+
+
+def _child(send: Any, memory: int, seconds: float, fn: Callable[..., Any], args: Any) -> None:
+    die_with_parent()
+    if memory > 0:
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        soft = _address_space() + memory
+        resource.setrlimit(
+            resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard)
+        )
+    if seconds > 0:  # a second, harder stop should the parent be gone
+        cpu = int(seconds) + 5
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        if hard == resource.RLIM_INFINITY or hard > cpu:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
+    try:
+        result: tuple[str, Any] = ("ok", fn(*args))
+    except MemoryError:
+        result = ("memory", None)
+    except EditionError as exc:
+        result = ("error", exc)
+    except Exception as exc:  # reported to the parent, which raises it as a bug
+        result = ("crash", f"{type(exc).__name__}: {exc}")
+    try:
+        send.send(result)
+    except MemoryError:
+        send.send(("memory", None))
+    send.close()

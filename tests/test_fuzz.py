@@ -7,6 +7,7 @@ Quick by default; EDITION_FUZZ_EXAMPLES=5000 runs a longer campaign.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tomllib
@@ -358,3 +359,244 @@ def test_markdown_and_fields_through_the_html_stage(
             html = render(issue)
             if html is not None:
                 assert_safe_html(html)
+
+
+# --- hardening targets: a template an issue brings, printed fields, the catalogue -----------
+
+TEMPLATE_TEXT = (
+    Path(__file__).resolve().parent.parent / "layouts" / "classic" / "templates" / "edition.html.j2"
+).read_text()
+MARKER = "FUZZ-PWNED"
+JINJA = [
+    "{{ ",
+    " }}",
+    "{% ",
+    " %}",
+    "{% for x in ",
+    "{% endfor %}",
+    "{% if ",
+    "{% endif %}",
+    "{% set y = ",
+    "{% macro m() %}",
+    "{% endmacro %}",
+    "{{ m() }}",
+    "{% include ",
+    "'x'",
+    "'/etc/passwd'",
+    "'edition.html.j2'",
+    "cycler",
+    "lipsum",
+    "joiner",
+    "namespace",
+    "range",
+    "plan",
+    "issue",
+    "layout",
+    "profile",
+    "self",
+    "loop",
+    "sections",
+    "page_of",
+    "page_ref",
+    ".__class__",
+    ".__globals__",
+    ".__init__",
+    ".__mro__",
+    ".__subclasses__()",
+    ".root",
+    ".issue",
+    ".read_text()",
+    ".write_text('x')",
+    ".joinpath('/etc/passwd')",
+    ".parent",
+    ".os",
+    "['__builtins__']",
+    "['open']",
+    "(",
+    ")",
+    "[",
+    "]",
+    "|list",
+    "|center(10**9)",
+    "|join",
+    "|format(1)",
+    "|e",
+    "|safe",
+    "|attr('__class__')",
+    " * ",
+    " ** ",
+    " ~ ",
+    " + ",
+    " / 0",
+    "10**10",
+    "99999",
+    "(n=10**6)",
+    f"os.system('touch {MARKER}')",
+    "<iframe src=x>",
+    "<script>",
+    "</body>",
+    "<style>",
+    "@import url(file:///etc/passwd);",
+]
+jinja = st.lists(st.sampled_from(JINJA), min_size=1, max_size=12).map("".join)
+
+
+@FUZZ
+@given(snippet=jinja)
+def test_a_template_an_issue_brings(root: Path, snippet: str, monkeypatch: pytest.MonkeyPatch):
+    """Any template ends in HTML or in findings with the template's name, never in another
+    exception, never in code that ran, and within its ceilings."""
+    monkeypatch.setenv("EDITION_TEMPLATE_SECONDS", "2")
+    (root / "templates").mkdir(exist_ok=True)
+    override = root / "templates" / "edition.html.j2"
+    override.write_text(TEMPLATE_TEXT)
+    try:
+        with written(override, TEMPLATE_TEXT.replace("</body>", snippet + "</body>")):
+            issue = load_issue(root)
+            layout = load_layout(issue.spec.layout, issue.root)
+            try:
+                render_html(plan_issue(issue, layout), PROFILES["print"])
+            except EditionError as exc:
+                for finding in exc.findings:
+                    assert "\n" not in str(finding)
+                    assert finding.code in ("template.error", "limit.time", "limit.memory")
+    finally:
+        shutil.rmtree(root / "templates", ignore_errors=True)
+    assert not Path(MARKER).exists() and not (root / MARKER).exists()
+
+
+PRINTED = [
+    "</style><script>alert(1)</script>",
+    '"; } body { display: none } p { x: "',
+    "javascript:alert(1)//://",
+    "JaVaScRiPt:alert(1)",
+    "file:///etc/passwd",
+    "\x01\x0c\x1b[31m\x7f\x9b",
+    "\ufffe\uffff",
+    "idm.id",
+    "https://idm.id/a?b=<c>",
+    "a@b.id",
+    "w" * 250,
+    "{{ 7*7 }}",
+    "&amp;&lt;",
+    "\u2028\u2029",
+]
+printed = st.one_of(st.sampled_from(PRINTED), st.text(max_size=30)).map(
+    lambda s: s.encode("utf-8", "ignore").decode()  # TOML holds no lone surrogate
+)
+FIELDS = [
+    ("magazine",),
+    ("tagline",),
+    ("title",),
+    ("price",),
+    ("issn",),
+    ("imprint", "publisher"),
+    ("imprint", "website"),
+    ("imprint", "email"),
+    ("news", 0, "title"),
+    ("news", 0, "text"),
+    ("inframe", 0, "caption"),
+    ("inframe", 0, "title"),
+    ("popular", 1, "title"),
+]
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.sampled_from(FIELDS), printed), min_size=1, max_size=4))
+def test_printed_fields_of_issue_toml(root: Path, values: list):
+    """Whatever a field of issue.toml holds, the HTML has one <style>, no script, no
+    `javascript:` link, no control character; or the loader says what is wrong."""
+    data = json.loads(json.dumps(TOML_DATA, default=str))
+    data["date"] = TOML_DATA["date"]
+    for path, text in values:
+        here = data
+        for key in path[:-1]:
+            here = here.setdefault(key, {}) if isinstance(key, str) else here[key]
+        here[path[-1]] = text
+    with written(root / "issue.toml", tomlkit.dumps(data)):
+        issue = load_or_findings(root)
+        if issue is None:
+            return
+        html = render(issue)
+        if html is None:
+            return
+        parser = Tags()
+        parser.feed(html)
+        assert [t for t, _ in parser.tags].count("style") == 1
+        for tag, attrs in parser.tags:
+            assert tag not in ("script", "iframe", "object", "embed"), tag
+            for name, url in attrs:
+                assert not name.startswith("on"), (tag, name)
+                if name in ("href", "src") and url and ":" in url.split("/")[0]:
+                    scheme = url.split(":")[0].lower()
+                    assert scheme in ("http", "https", "mailto", "file", "edition-photo"), url
+        assert not any(ch in html for ch in "\x01\x0c\x1b\x7f\x9b\ufffe")
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import pikepdf
+
+    folder = tmp_path_factory.mktemp("catalog") / "dist"
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    (folder / "2024-05").mkdir(parents=True)
+    pdf.save(folder / "2024-05" / "2024-05-screen.pdf")
+    return folder
+
+
+ids = st.one_of(
+    st.sampled_from(["2024-05", "javascript:alert(1)", "a b", "..", "x:y", "%2e%2e", "é"]),
+    st.text(alphabet="abc-._:/%", min_size=1, max_size=8),
+)
+
+
+@FUZZ
+@given(
+    ids,
+    st.dictionaries(
+        st.sampled_from(["title", "magazine", "tagline", "language", "date_text", "month_text"]),
+        printed,
+        max_size=4,
+    ),
+    st.lists(printed, max_size=3),
+    printed,
+)
+def test_the_catalogue(dist: Path, issue_id: str, fields: dict, lines: list, entry: str):
+    """Whatever the metadata beside the PDFs says, the feed is well-formed XML and the
+    pages link only to relative, http or https addresses."""
+    import xml.etree.ElementTree as ET
+
+    from edition.publish.catalog import write_catalog
+
+    for folder in dist.iterdir():
+        if folder.name not in ("2024-05", "assets"):
+            shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+    meta = {
+        "schema": 1,
+        "id": "2024-05",
+        "number": 7,
+        "date": "2024-05-19",
+        "cover_lines": lines,
+        "contents": [{"title": entry, "page": 2, "kind": "section", "level": 1}],
+        "profiles": {"screen": {"file": "2024-05-screen.pdf", "pages": 1, "sha256": "x"}},
+        **fields,
+    }
+    (dist / "2024-05" / "2024-05.json").write_text(json.dumps(meta))
+    with contextlib.suppress(OSError, ValueError):  # a name no folder can have
+        other = dist / issue_id
+        if issue_id not in ("2024-05", "assets") and not other.exists():
+            other.mkdir(parents=True)
+            (other / f"{issue_id}-screen.pdf").write_bytes(
+                (dist / "2024-05" / "2024-05-screen.pdf").read_bytes()
+            )
+            (other / f"{issue_id}.json").write_text(json.dumps({**meta, "id": issue_id}))
+    write_catalog(dist)
+    ET.parse(dist / "opds.xml")
+    for page in dist.rglob("index.html"):
+        parser = Tags()
+        parser.feed(page.read_text())
+        for tag, attrs in parser.tags:
+            for name, url in attrs:
+                if name in ("href", "src") and url and ":" in url.split("/")[0]:
+                    assert url.split(":")[0].lower() in ("http", "https"), (tag, url)

@@ -21,6 +21,7 @@ from edition.collect.source import decode_source, looks_like_html
 from edition.collect.text import label_key, plural, words_of
 from edition.errors import EditionError
 from edition.issue.model import ArticleMeta
+from edition.issue.text import strip_controls
 
 FRONT_MATTER_KEYS = tuple(ArticleMeta.model_fields)  # what an article file may say
 _NO_TEXT_HINT = "save the whole article page, or paste its text"
@@ -57,6 +58,12 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
     path = Path(source)
     if isinstance(text, bytes):
         text = decode_source(text, path)
+    # Control characters (an escape sequence in a page's title, a form feed in a paste)
+    # would reach the terminal, the feed and the PDF's metadata: a page break becomes a
+    # line break, the rest is left out.
+    text = strip_controls(text.replace("\x0c", "\n").replace("\x0b", "\n"))
+    if looks_like_html(source, text):  # `&#27;` is an escape character once parsed
+        text = _CONTROL_REFERENCE.sub(_drop_controls, text)
     if not text.strip():
         raise EditionError.single(
             "source is empty",
@@ -138,7 +145,33 @@ def collect_article(text: str | bytes, source: str) -> CollectedArticle:
 
     body = "\n\n".join(render_block(b) for b in parsed.paragraphs) + "\n"
     words = sum(len(words_of(b.text)) for b in parsed.paragraphs)
-    return CollectedArticle(slugify(parsed.title), front, body, source, words, parsed.stripped)
+    # What a page's markup held as character references (`&#27;`) is text only now.
+    front = {k: _clean(v) for k, v in front.items()}
+    return CollectedArticle(
+        slugify(front["title"]),
+        front,
+        strip_controls(body),
+        source,
+        words,
+        [strip_controls(s) for s in parsed.stripped],
+    )
+
+
+_CONTROL_REFERENCE = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,6})|0*([0-9]{1,7}));?")
+
+
+def _drop_controls(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+    try:
+        return "" if code > 0x10FFFF or strip_controls(chr(code)) == "" else m.group()
+    except ValueError:
+        return ""
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return strip_controls(value) if isinstance(value, str) else value
 
 
 def render_article_file(article: CollectedArticle) -> str:

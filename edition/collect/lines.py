@@ -96,10 +96,11 @@ _END_PATTERNS = tuple(
     re.compile(p, re.I)
     for p in (
         r"(tags?|topik|topics?|kata kunci|keywords?|label)\s*[:：].*",
+        # One way only to split a row of share buttons into names (a word boundary after
+        # each): nested optional separators made this backtrack exponentially.
         r"(bagikan|share)(\s+(artikel|berita|this( article| post)?|ini|on|ke|via))?\s*[:：]?"
-        r"(\W*(facebook|twitter|x|whatsapp|wa|telegram|line|linkedin|e-?mail|copy "
-        r"link|salin tautan|"
-        r"salin link|link|fb|tw|pinterest)\W*)*",
+        r"(?:\W*\b(?:facebook|twitter|x|whatsapp|wa|telegram|line|linkedin|e-?mail|copy link|"
+        r"salin tautan|salin link|link|fb|tw|pinterest)\b)*\W*",
         r"(editor|redaktur|penyunting|editing|penanggung jawab)\s*[:：].*",
         r"(penulis|pewarta|reporter|wartawan|kontributor|sumber|source)\s*[:：].*",
         r"(follow|ikuti)\b.*\b(whatsapp|channel|google news|saluran|instagram|telegram|twitter|"
@@ -323,6 +324,12 @@ _CREDIT_INLINE = re.compile(
 )
 
 
+# Chrome, ad leftovers, date and byline lines are short. Longer lines are not matched
+# against those patterns at all: some of them take time in the square of a line's length,
+# and a pasted line may be a whole article without a line break.
+MAX_CHROME_LINE = 300
+
+
 def _match_full(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
     return any(p.fullmatch(text) for p in patterns)
 
@@ -335,12 +342,20 @@ def is_end_chrome(text: str) -> bool:
     """A line where the page's chrome starts once the article text has begun."""
     if is_section_label(text):
         return True
-    return len(words_of(text)) <= 25 and _match_full(_END_PATTERNS, text)
+    return (
+        len(text) <= MAX_CHROME_LINE
+        and len(words_of(text)) <= 25
+        and _match_full(_END_PATTERNS, text)
+    )
 
 
 def is_noise(text: str) -> bool:
     """Ad slots and widget leftovers that can sit between two paragraphs."""
-    return len(words_of(text)) <= 15 and _match_full(_NOISE_PATTERNS, text)
+    return (
+        len(text) <= MAX_CHROME_LINE
+        and len(words_of(text)) <= 15
+        and _match_full(_NOISE_PATTERNS, text)
+    )
 
 
 def is_menu(text: str) -> bool:
@@ -390,6 +405,8 @@ def meta_line_parts(text: str) -> tuple[dt.date | None, str | None] | None:
     date: dt.date | None = None
     author: str | None = None
     seen = False
+    if len(text) > MAX_CHROME_LINE:
+        return None
     for part in re.split(r"\s*[|•·]\s*", text):
         part = part.strip()
         if not part or TIME_RE.fullmatch(part) or TIME_AGO_RE.fullmatch(part):
@@ -410,7 +427,7 @@ def meta_line_parts(text: str) -> tuple[dt.date | None, str | None] | None:
 
 def caption_parts(text: str) -> tuple[str | None, str | None] | None:
     """(caption, credit) of a photo caption line ('Foto: …', '… (Foto: …)', 'Ilustrasi …')."""
-    if len(words_of(text)) > 60:
+    if len(words_of(text)) > 60 or len(text) > 2 * MAX_CHROME_LINE:
         return None
     start = _CAPTION_START.match(text)
     tail = _CREDIT_TAIL.match(text)

@@ -220,7 +220,10 @@ def verify_job(job: Job, out_root: Path) -> Outcome:
             # A rebuild from nothing: with a cache of its own, empty, not the build cache.
             result = build_edition(job.issue_dir, job.profile, tmp / "out", cache=tmp / "cache")
             fresh = result.pdf.read_bytes()
-            old = kept.read_bytes()
+            try:
+                old = kept.read_bytes()
+            except OSError as exc:
+                return Outcome(job, DIFFERS, [f"{kept}: cannot be read ({exc.strerror or exc})"])
             seconds = time.perf_counter() - started
             if fresh == old:
                 return Outcome(job, IDENTICAL, [], result.pages, len(old), seconds)
@@ -274,7 +277,11 @@ def _attachments(pdf: Any) -> dict[str, bytes]:
 
 
 def compare_pdfs(expected: Path, actual: Path) -> list[str]:
-    """What differs between two PDFs of the same issue, as short lines, most telling first."""
+    """What differs between two PDFs of the same issue, as short lines, most telling first.
+
+    The PDF in OUT may be damaged in any way (cut short, overwritten, its cross-reference
+    table or a stream broken, encrypted): what cannot be read is itself a difference,
+    and each comparison that fails says so instead of stopping the others."""
     import pikepdf
 
     reasons: list[str] = []
@@ -283,61 +290,127 @@ def compare_pdfs(expected: Path, actual: Path) -> list[str]:
     a_size, b_size = expected.stat().st_size, actual.stat().st_size
     if a_size != b_size:
         reasons.append(f"size: {a_size} bytes in OUT, {b_size} rebuilt")
-    with pikepdf.open(expected) as a, pikepdf.open(actual) as b:
-        if len(a.pages) != len(b.pages):
-            reasons.append(f"page count: {len(a.pages)} in OUT, {len(b.pages)} rebuilt")
-        for key in sorted(set(a.docinfo.keys()) | set(b.docinfo.keys())):
-            va, vb = a.docinfo.get(key), b.docinfo.get(key)
-            if str(va) != str(vb):
-                reasons.append(f"/Info {key}: {va!s} in OUT, {vb!s} rebuilt")
-        xa, xb = a.Root.get("/Metadata"), b.Root.get("/Metadata")
-        if (xa is None) != (xb is None):
-            reasons.append("XMP metadata: present in only one of them")
-        elif xa is not None and xb is not None and xa.read_bytes() != xb.read_bytes():
-            ma, mb = dict(a.open_metadata().items()), dict(b.open_metadata().items())
-            keys = sorted(k for k in set(ma) | set(mb) if ma.get(k) != mb.get(k))
-            reasons.append(
-                "XMP metadata differs"
-                + (f": {', '.join(keys)}" if keys else " (same properties, other bytes)")
-            )
-        ida, idb = a.trailer.get("/ID"), b.trailer.get("/ID")
-        if (
-            ida is not None
-            and idb is not None
-            and [bytes(x) for x in ida] != [bytes(x) for x in idb]
-        ):
-            reasons.append("trailer /ID differs")
-        if len(a.objects) != len(b.objects):
-            reasons.append(f"object count: {len(a.objects)} in OUT, {len(b.objects)} rebuilt")
-        common = min(len(a.pages), len(b.pages))
-        content = [
-            i + 1 for i in range(common) if _page_streams(a.pages[i]) != _page_streams(b.pages[i])
-        ]
-        if content:
-            reasons.append(
-                f"content streams differ on page{'s' if len(content) > 1 else ''} "
-                f"{_ranges(content)}"
-            )
-        images = [
-            i + 1 for i in range(common) if _page_images(a.pages[i]) != _page_images(b.pages[i])
-        ]
-        if images:
-            reasons.append(
-                f"images differ on page{'s' if len(images) > 1 else ''} {_ranges(images)}"
-            )
-        fa, fb = _attachments(a), _attachments(b)
-        if set(fa) != set(fb):
-            reasons.append(
-                f"embedded files: {', '.join(sorted(fa)) or 'none'} in OUT, "
-                f"{', '.join(sorted(fb)) or 'none'} rebuilt"
-            )
-        else:
-            changed = sorted(n for n in fa if fa[n] != fb[n])
-            if changed:
-                reasons.append(f"embedded files differ: {', '.join(changed)}")
+    try:
+        a = pikepdf.open(expected)
+    except (pikepdf.PdfError, pikepdf.PasswordError, OSError, ValueError) as exc:
+        reasons.append(f"the PDF in OUT cannot be read as a PDF ({_short(exc)})")
+        return reasons
+    with a, pikepdf.open(actual) as b:
+        for check in _COMPARISONS:
+            try:
+                reasons += check(a, b)
+            except Exception as exc:  # a damaged object: say so, and go on comparing
+                reasons.append(f"{check.__doc__}: cannot be compared ({_short(exc)})")
     if not reasons[1 if reasons and reasons[0].startswith("size") else 0 :]:
         reasons.append("same structure, other bytes (object order, compression or fonts)")
     return reasons
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _pages(a: Any, b: Any) -> list[str]:
+    """page count"""
+    if len(a.pages) != len(b.pages):
+        return [f"page count: {len(a.pages)} in OUT, {len(b.pages)} rebuilt"]
+    return []
+
+
+def _info(a: Any, b: Any) -> list[str]:
+    """/Info"""
+    out = []
+    for key in sorted(set(a.docinfo.keys()) | set(b.docinfo.keys())):
+        va, vb = a.docinfo.get(key), b.docinfo.get(key)
+        if str(va) != str(vb):
+            out.append(f"/Info {key}: {va!s} in OUT, {vb!s} rebuilt")
+    return out
+
+
+def _xmp(a: Any, b: Any) -> list[str]:
+    """XMP metadata"""
+    xa, xb = a.Root.get("/Metadata"), b.Root.get("/Metadata")
+    if (xa is None) != (xb is None):
+        return ["XMP metadata: present in only one of them"]
+    if xa is None or xb is None or xa.read_bytes() == xb.read_bytes():
+        return []
+    try:
+        ma, mb = dict(a.open_metadata().items()), dict(b.open_metadata().items())
+    except Exception:  # XMP that is not XML any more
+        return ["XMP metadata differs (the one in OUT cannot be parsed)"]
+    keys = sorted(k for k in set(ma) | set(mb) if ma.get(k) != mb.get(k))
+    return [
+        "XMP metadata differs"
+        + (f": {', '.join(keys)}" if keys else " (same properties, other bytes)")
+    ]
+
+
+def _trailer_id(a: Any, b: Any) -> list[str]:
+    """trailer /ID"""
+    ida, idb = a.trailer.get("/ID"), b.trailer.get("/ID")
+    if ida is not None and idb is not None and [bytes(x) for x in ida] != [bytes(x) for x in idb]:
+        return ["trailer /ID differs"]
+    return []
+
+
+def _objects(a: Any, b: Any) -> list[str]:
+    """object count"""
+    if len(a.objects) != len(b.objects):
+        return [f"object count: {len(a.objects)} in OUT, {len(b.objects)} rebuilt"]
+    return []
+
+
+def _differing_pages(a: Any, b: Any, what: Callable[[Any], Any]) -> list[int]:
+    out = []
+    for i in range(min(len(a.pages), len(b.pages))):
+        try:
+            same = what(a.pages[i]) == what(b.pages[i])
+        except Exception:  # a stream that cannot be decoded any more differs
+            same = False
+        if not same:
+            out.append(i + 1)
+    return out
+
+
+def _content(a: Any, b: Any) -> list[str]:
+    """content streams"""
+    pages = _differing_pages(a, b, _page_streams)
+    if not pages:
+        return []
+    return [f"content streams differ on page{'s' if len(pages) > 1 else ''} {_ranges(pages)}"]
+
+
+def _images(a: Any, b: Any) -> list[str]:
+    """images"""
+    pages = _differing_pages(a, b, _page_images)
+    if not pages:
+        return []
+    return [f"images differ on page{'s' if len(pages) > 1 else ''} {_ranges(pages)}"]
+
+
+def _embedded(a: Any, b: Any) -> list[str]:
+    """embedded files"""
+    fa, fb = _attachments(a), _attachments(b)
+    if set(fa) != set(fb):
+        return [
+            f"embedded files: {', '.join(sorted(fa)) or 'none'} in OUT, "
+            f"{', '.join(sorted(fb)) or 'none'} rebuilt"
+        ]
+    changed = sorted(n for n in fa if fa[n] != fb[n])
+    return [f"embedded files differ: {', '.join(changed)}"] if changed else []
+
+
+_COMPARISONS: tuple[Callable[[Any, Any], list[str]], ...] = (
+    _pages,
+    _info,
+    _xmp,
+    _trailer_id,
+    _objects,
+    _content,
+    _images,
+    _embedded,
+)
 
 
 # --- the cluster --------------------------------------------------------------------
@@ -365,19 +438,45 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             yield client
         return
     # One task per worker at a time, so that what the scheduler says is in work is.
-    settings = {"distributed.scheduler.worker-saturation": 1.0}
+    # Dask's nodes run a web server even without a dashboard (metrics, logs, a proxy to
+    # the workers): it gets no routes, and a port the system chooses on the loopback.
+    settings = {
+        "distributed.scheduler.worker-saturation": 1.0,
+        "distributed.scheduler.http.routes": [],
+        "distributed.worker.http.routes": [],
+    }
+    # The embedded cluster listens on the loopback only, speaks TLS with a key and
+    # certificate made for this run (held in memory, handed to its workers when they
+    # start) and accepts no one without them: another process of this machine cannot
+    # submit work to it. No dashboard: it would be a web server on a known port.
+    security = embedded_security()
     with (
         dask.config.set(settings),
         LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
+            host="127.0.0.1",
+            protocol="tls://",
+            security=security,
             dashboard_address=None,
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster, security=security) as client,
     ):
         yield client
+
+
+def embedded_security() -> Any:
+    """TLS credentials of an embedded cluster: a key and a self-signed certificate made
+    for this run, required of every connection (distributed.security.Security)."""
+    from distributed.security import Security
+
+    security = Security.temporary()
+    if not security.require_encryption:
+        raise RuntimeError("Dask's temporary credentials do not require encryption")
+    return security
 
 
 def _workers(client: Any) -> int:

@@ -24,10 +24,12 @@ from edition.plan.plan import plan_issue
 from edition.profiles import Profile, get_profile
 from edition.publish.meta import read_meta, record_build
 from edition.share import share_dir
-from edition.store.atomic import atomic_write_bytes, atomic_write_text
+from edition.store.atomic import atomic_write_bytes, atomic_write_text, disk_errors_are_findings
 from edition.store.lock import output_lock
 from edition.store.paths import Output, path_key
+from edition.store.seal import private_cache
 from edition.store.stamps import Fingerprint, HashBook, sha256_file
+from edition.workers import ONE_PASS, ceiling
 
 if TYPE_CHECKING:
     from edition.pdf.finish import Finish
@@ -91,6 +93,7 @@ class Stages:
         return self.done
 
 
+@disk_errors_are_findings
 def build_edition(
     issue_dir: Path,
     profile: str | Profile = "print",
@@ -143,6 +146,7 @@ def build_edition(
     fingerprint = inputs.add_build(layout.folders).hexdigest()
     logger.debug("fingerprint of what the %s build reads: %s", prof.name, fingerprint)
     output.check_writable()
+    private_cache(cache_dir)  # only this user may write what the next build reuses
     book.save()
     stages(
         f"Planning {_count(len(issue.articles), 'article')}, "
@@ -376,7 +380,8 @@ def _build(
         urls = {req: rules.add_prepared(p.path.resolve()) for req, p in prepared.items()}
         html: str | None = render_html(plan, profile, urls)
         step("Laying out pages (one pass)")
-        one = lay_out_one_pass(plan, profile, rules, urls, html)
+        with ceiling(ONE_PASS, "laying out the edition", plan.issue.root):
+            one = lay_out_one_pass(plan, profile, rules, urls, html)
         data: object = one.pdf
         result.pages, result.padded, result.findings = one.pages, one.padded, one.findings
         result.findings[:0] = builder.stats.findings

@@ -62,9 +62,11 @@ Paragraf berikutnya.
 
 def new_issue(root: Path, number: int, date: dt.date) -> list[Path]:
     """Create `root` with issue.toml, one example article and empty photos/ and ads/."""
-    if root.exists() and any(root.iterdir()):
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise EditionError.single(
-            "folder already exists and is not empty",
+            "folder already exists and is not empty"
+            if root.is_dir()
+            else "a file of that name already exists",
             root,
             None,
             "choose a new folder name",

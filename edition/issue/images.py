@@ -92,6 +92,11 @@ def strict_decoding() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = cap
 
 
+# What Pillow's decoders raise, besides OSError and ValueError, on fields of the wrong type
+# or size (a TIFF whose XMP tag is a number, say): the file's fault, not a bug of ours.
+_DECODER_SLIPS = (TypeError, IndexError, KeyError, ZeroDivisionError, OverflowError)
+
+
 @contextlib.contextmanager
 def reading(path: Path) -> Iterator[None]:
     """Whatever Pillow raises for a bad file becomes one finding that names the file."""
@@ -107,7 +112,7 @@ def reading(path: Path) -> Iterator[None]:
             "export it again as JPEG or PNG",
             "image.format",
         ) from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, *_DECODER_SLIPS) as exc:
         if isinstance(exc, EOFError) or "truncated" in str(exc):
             raise bad_image(
                 path,
@@ -216,11 +221,48 @@ def pdf_page(path: Path) -> tuple[Any, Any]:
 
 
 def _pdf_size(path: Path) -> tuple[int, int]:
-    """A PDF ad's first page in pixels at 300 dpi (what preflight compares with its slot)."""
-    doc, page = pdf_page(path)
+    """A PDF ad's first page in pixels at 300 dpi (what preflight compares with its slot).
+
+    Read with qpdf (pikepdf), which reads the page's boxes without its drawing: opening a
+    page in PDFium interprets its content, and a few KB of nested forms take minutes and
+    gigabytes there (that happens only in a child process with a ceiling, see
+    edition.workers)."""
+    import pikepdf
+
     try:
-        w, h = page.get_size()
-    finally:
-        page.close()
-        doc.close()
+        with pikepdf.open(path) as pdf:
+            if len(pdf.pages) == 0:
+                raise bad_image(
+                    path,
+                    "PDF artwork has no page",
+                    "ask the advertiser for the PDF again",
+                    "image.pdf",
+                )
+            page = pdf.pages[0]
+            x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+            rotate = int(page.obj.get("/Rotate", 0)) % 180 if "/Rotate" in page.obj else 0
+    except pikepdf.PasswordError:
+        raise bad_image(
+            path,
+            "PDF artwork is encrypted",
+            "ask the advertiser for a PDF without a password",
+            "image.pdf",
+        ) from None
+    except (pikepdf.PdfError, OSError, ValueError, TypeError) as exc:
+        raise bad_image(
+            path,
+            f"PDF artwork cannot be read ({exc})",
+            "ask the advertiser for the PDF again, or a JPEG",
+            "image.pdf",
+        ) from None
+    w, h = abs(x1 - x0), abs(y1 - y0)
+    if rotate:
+        w, h = h, w
+    if not (1 <= w <= 14_400 and 1 <= h <= 14_400):  # PDF's own limit: 200 inches
+        raise bad_image(
+            path,
+            f"PDF artwork has an impossible page size ({w:g} x {h:g} pt)",
+            "ask the advertiser for the PDF again",
+            "image.pdf",
+        )
     return round(w / PDF_POINTS_PER_INCH * 300), round(h / PDF_POINTS_PER_INCH * 300)

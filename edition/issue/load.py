@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import re
@@ -28,6 +29,7 @@ from edition.issue.files import (
 from edition.issue.images import inspect_image
 from edition.issue.locate import (
     FrontMatterLoader,
+    Key,
     TomlLines,
     closest_line,
     pydantic_findings,
@@ -36,6 +38,8 @@ from edition.issue.locate import (
 )
 from edition.issue.markdown import image_refs
 from edition.issue.model import Ad, Article, ArticleMeta, Issue, IssueSpec, Photo
+from edition.issue.text import MAX_WORD, has_controls, is_issue_id, overlong_word, strip_controls
+from edition.store.transaction import folder_lock, pending, recover
 
 _FENCE = re.compile(r"^---\s*$")
 
@@ -129,6 +133,7 @@ def load_article(path: Path, slug: str, rubric: str, reading: _Reading) -> Artic
     if data is None:
         return None
     key_lines = yaml_key_lines(head, offset=1)
+    data = clean_strings(data, path, functools.partial(closest_line, key_lines), findings)
     meta: ArticleMeta | None
     try:
         meta = ArticleMeta.model_validate(data)
@@ -142,6 +147,7 @@ def load_article(path: Path, slug: str, rubric: str, reading: _Reading) -> Artic
     after = "\n".join(lines[end + 1 :])
     body = after.strip("\n")
     body_line = end + 2 + len(after) - len(after.lstrip("\n"))  # blank lines skipped
+    body = _clean_body(body, path, body_line, findings)
     if not body.strip():
         findings.append(
             Finding(
@@ -174,6 +180,81 @@ def load_article(path: Path, slug: str, rubric: str, reading: _Reading) -> Artic
         lead=lead,
         figures=figures,
     )
+
+
+# Keys whose values name files or articles rather than print.
+_NAMES_A_FILE = frozenset(
+    {"photo", "artwork", "articles", "lead", "lines", "after", "article", "lead_photo", "layout"}
+)
+
+
+def clean_strings(
+    data: Any,
+    path: Path,
+    line_of: Callable[[Key], int | None],
+    findings: list[Finding],
+    key: Key = (),
+) -> Any:
+    """`data` (parsed TOML or YAML) with the characters XML forbids and terminals obey left
+    out of every string, each with a warning; a word too long to lay out is an error."""
+    if isinstance(data, dict):
+        return {
+            k: clean_strings(v, path, line_of, findings, (*key, str(k))) for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [clean_strings(v, path, line_of, findings, (*key, i)) for i, v in enumerate(data)]
+    if not isinstance(data, str) or _NAMES_A_FILE & set(map(str, key)):
+        return data  # a path or slug with a control character is refused by its own check
+    name = ".".join(str(k) for k in key) or "value"
+    if has_controls(data):
+        findings.append(
+            Finding(
+                f"'{name}' holds control characters; they are left out",
+                Location(path, line_of(key)),
+                "retype the text, or paste it as plain text",
+                "text.control",
+                Severity.WARNING,
+            )
+        )
+        data = strip_controls(data)
+    if (long := overlong_word(data)) is not None:
+        findings.append(_long_word(name, long[1], Location(path, line_of(key))))
+    return data
+
+
+def _long_word(name: str, start: str, where: Location) -> Finding:
+    return Finding(
+        f"{name} has a word of more than {MAX_WORD} characters ('{start}'), too long to lay out",
+        where,
+        "break it with spaces or hyphens, or shorten it",
+        "text.long-word",
+    )
+
+
+# What Markdown does not print: link targets and reference definitions.
+_LINK_TARGET = re.compile(r"\]\([^)\s]*|^ {0,3}\[[^\]]+\]:\s*\S+", re.M)
+
+
+def _clean_body(body: str, path: Path, first_line: int, findings: list[Finding]) -> str:
+    """An article's text without control characters (a warning names the first line that
+    had some); a word too long to lay out is an error that names its line."""
+    if has_controls(body):
+        bad = next(i for i, line in enumerate(body.split("\n")) if has_controls(line))
+        findings.append(
+            Finding(
+                "the article's text holds control characters; they are left out",
+                Location(path, first_line + bad),
+                "retype the text, or paste it as plain text",
+                "text.control",
+                Severity.WARNING,
+            )
+        )
+        body = strip_controls(body)
+    printed = _LINK_TARGET.sub(lambda m: "]" if m.group().startswith("]") else "", body)
+    if (long := overlong_word(printed)) is not None:
+        line = first_line + printed[: long[0]].count("\n")
+        findings.append(_long_word("the article's text", long[1], Location(path, line)))
+    return body
 
 
 def _front_matter(head: str, path: Path, findings: list[Finding]) -> dict[str, Any] | None:
@@ -227,8 +308,14 @@ def _body_photos(body: str, path: Path, first_line: int, reading: _Reading) -> d
 
 def load_issue(root: Path) -> Issue:
     """Read and validate the issue folder `root`; raise EditionError with every problem found."""
+    root = Path(root)
+    if root.name in ("", ".", ".."):  # `edition build .`: the issue is named by its folder
+        root = root.resolve()
+    if pending(root):  # a collect was interrupted: finish or undo it before reading
+        with contextlib.suppress(OSError, EditionError), folder_lock(root):
+            recover(root)
     try:
-        issue = _load_issue(Path(root))
+        issue = _load_issue(root)
     except EditionError as exc:
         raise EditionError(one_line(exc.findings)) from None
     issue.warnings = one_line(issue.warnings)
@@ -276,6 +363,17 @@ def _load_issue(root: Path) -> Issue:
     raw, where = _read_toml(root)
     reading = _Reading(root)
     findings = reading.findings
+    if not is_issue_id(root.name):
+        findings.append(
+            Finding(
+                f"the folder name '{root.name}' cannot be an issue's id",
+                Location(root),
+                "name the issue folder with letters, digits, '-', '_' or '.' only, "
+                "starting with a letter or digit (e.g. 2024-05)",
+                "issue.id",
+            )
+        )
+    raw = clean_strings(raw, toml_path, where.line, findings)
     spec: IssueSpec | None
     try:
         spec = IssueSpec.model_validate(raw)

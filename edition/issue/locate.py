@@ -154,9 +154,11 @@ def pydantic_findings(
     model: type[BaseModel],
     code: str,
 ) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     for err in exc.errors():
-        loc: Key = tuple(err["loc"])
+        # A value that may be of several types (int | float) is tried as each: its place
+        # is the field, not the type pydantic tried last; a dict's key is the key itself.
+        loc: Key = tuple(p for p in err["loc"] if not _validator_step(p))
         line = line_of(loc)
         name = ".".join(str(p) for p in loc)
         kind = err["type"]
@@ -196,6 +198,12 @@ def pydantic_findings(
                     f"{code}.bad-value",
                 )
             )
+        elif kind == "value_error" and " (" in str(err.get("ctx", {}).get("error", "")):
+            # Our validators say what is wrong and, in brackets, what to do.
+            what, _, hint = str(err["ctx"]["error"]).rpartition(" (")
+            findings.append(
+                Finding(f"'{name}': {what}", Location(path, line), hint[:-1], f"{code}.bad-value")
+            )
         else:
             findings.append(
                 Finding(
@@ -205,7 +213,20 @@ def pydantic_findings(
                     f"{code}.bad-value",
                 )
             )
-    return findings
+    return list(dict.fromkeys(findings))  # one finding per value, however many types tried
+
+
+_TYPES = frozenset({"int", "float", "str", "bool", "list", "dict", "tuple", "[key]"})
+
+
+def _validator_step(part: str | int) -> bool:
+    """A part of a pydantic error's place that names a type it tried, not a key written."""
+    if not isinstance(part, str):
+        return False
+    return part in _TYPES or (
+        part.endswith("]")
+        and part.startswith(("function-", "constrained-", "lax-or-strict[", "json-or-python["))
+    )
 
 
 def closest_line(lines: dict[Key, int], loc: Key) -> int | None:

@@ -6,9 +6,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from edition.errors import Finding
+from edition.issue.text import is_email, web_url
 
 AdSize = Literal["full", "half", "quarter"]
 AdSlot = Literal["inside-front", "inside-back", "back-cover"]
@@ -89,6 +90,21 @@ class ImprintSpec(Strict):
     website: str | None = None
     email: str | None = None
     staff: list[StaffSpec] = Field(default_factory=list)
+
+    @field_validator("website")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        # Printed as a link: only an http(s) address may become one (never `javascript:`).
+        if value is not None and web_url(value) is None:
+            raise ValueError(f"not a web address: {value!r} (write it as https://example.org)")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email_address(cls, value: str | None) -> str | None:
+        if value is not None and not is_email(value):
+            raise ValueError(f"not an e-mail address: {value!r} (write it as name@example.org)")
+        return value
 
 
 class AdSpec(Strict):

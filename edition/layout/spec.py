@@ -3,75 +3,107 @@ fonts, house strings in each language, the estimates a first flatplan uses."""
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edition.share import fonts_dir
 
-Mm = Annotated[int | float, Field(ge=0)]  # ints stay ints: "210mm", not "210.0mm"
+# Every length has a ceiling as well as a floor: a layout.toml may come with an issue,
+# from anyone, and a page a kilometre wide or a photo of 1e308 mm is a hang or a crash
+# further on, not a layout. (ints stay ints: "210mm", not "210.0mm"; no inf, no nan.)
+Mm = Annotated[int | float, Field(ge=0, le=1000)]
 Percent = Annotated[int | float, Field(ge=0, le=100)]
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,40}$")]  # a CSS identifier
 
 
 class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PageGeometry(_Table):
-    width: Mm = 210
-    height: Mm = 297
-    bleed: Mm = 3
+    width: Annotated[int | float, Field(ge=50, le=1200)] = 210
+    height: Annotated[int | float, Field(ge=50, le=1200)] = 297
+    bleed: Annotated[int | float, Field(ge=0, le=20)] = 3
     top: Mm = 14
     bottom: Mm = 18
     inside: Mm = 18
     outside: Mm = 13
     columns: int = Field(default=3, ge=1, le=6)
-    gutter: Mm = 4.5
-    baseline: Annotated[int | float, Field(gt=0)] = 12  # pt
+    gutter: Annotated[int | float, Field(ge=0, le=50)] = 4.5
+    baseline: Annotated[int | float, Field(ge=4, le=72)] = 12  # pt
+
+    @model_validator(mode="after")
+    def _room_for_text(self) -> PageGeometry:
+        width = self.width - self.inside - self.outside
+        height = self.height - self.top - self.bottom
+        if width < 40 or height < 60:
+            raise ValueError(
+                f"the margins leave {width:g} x {height:g} mm for text "
+                "(leave at least 40 mm across and 60 mm down)"
+            )
+        if (width - (self.columns - 1) * self.gutter) / self.columns < 15:
+            raise ValueError(
+                "the columns are less than 15 mm wide (use fewer columns or narrower gutters)"
+            )
+        return self
 
 
 Number = int | float
-Shade = tuple[str, Number, Number, Number]  # edge, opacity at the edge, extent in mm, curve
+Ratio = Annotated[float, Field(ge=0.1, le=10, allow_inf_nan=False)]
+# edge, opacity at the edge, extent in mm, curve
+Shade = tuple[
+    Literal["top", "bottom"],
+    Annotated[Number, Field(ge=0, le=1, allow_inf_nan=False)],
+    Annotated[Number, Field(ge=0, le=500, allow_inf_nan=False)],
+    Annotated[Number, Field(ge=0.1, le=10, allow_inf_nan=False)],
+]
 
 
 class PhotoSizes(_Table):
-    lead: Mm = 112  # height of an opener's lead photo
-    figure_ratio: Annotated[float, Field(gt=0)] = 0.68  # height / width of an in-text photo
-    news_ratio: Annotated[float, Field(gt=0)] = 0.62
-    contents_thumb: Mm = 30
-    inframe_gap: Mm = 3  # between two photos on one Inframe page
-    framed_width: Mm = 150  # an upright Inframe photo too small for a full page, framed
-    full_ppi: int = Field(default=240, ge=1)  # what a full-page or full-bleed photo holds
+    lead: Annotated[int | float, Field(ge=0, le=400)] = 112  # height of an opener's lead photo
+    figure_ratio: Ratio = 0.68  # height / width of an in-text photo
+    news_ratio: Ratio = 0.62
+    contents_thumb: Annotated[int | float, Field(ge=0, le=200)] = 30
+    inframe_gap: Annotated[int | float, Field(ge=0, le=50)] = 3  # between two Inframe photos
+    # An upright Inframe photo too small for a full page is framed this wide (mm).
+    framed_width: Annotated[int | float, Field(gt=0, le=400)] = 150
+    full_ppi: int = Field(default=240, ge=1, le=2400)  # what a full-page or full-bleed photo holds
     # Darkening baked into photos that carry type (a CSS gradient would be RGB in print).
     cover_shade: list[Shade] = Field(default_factory=list)
     inframe_shade: list[Shade] = Field(default_factory=list)
 
 
 class AdGeometry(_Table):
-    half_height: Mm = 128  # the artwork of a half-page ad, across the text width
-    half_gap: Mm = 12  # between the text above it and its label
-    half_folio: Mm = 9  # the folio's distance from the foot of a page with a half-page ad
-    quarter_height: Mm = 120  # the box a quarter-page ad fits in, one column wide
+    half_height: Annotated[int | float, Field(ge=10, le=400)] = 128  # half-page ad artwork
+    half_gap: Annotated[int | float, Field(ge=0, le=100)] = 12  # text above it to its label
+    half_folio: Annotated[int | float, Field(ge=0, le=100)] = 9  # folio to the foot, that page
+    quarter_height: Annotated[int | float, Field(ge=10, le=400)] = 120  # one column wide
     # House ads fill the pages no advertiser booked, in this order.
-    house: list[str] = Field(default_factory=lambda: ["subscribe", "next", "digital", "archive"])
-    inside_front: str = "subscribe"
-    back_cover: str = "next"
+    house: list[Name] = Field(
+        default_factory=lambda: ["subscribe", "next", "digital", "archive"],
+        min_length=1,
+        max_length=20,
+    )
+    inside_front: Name = "subscribe"
+    back_cover: Name = "next"
 
 
 class Estimate(_Table):
     """A section's length before it has ever been laid out, in words of body text a page
     holds: only a first guess, replaced by what the section really took once laid out."""
 
-    opener_words: int = Field(default=380, gt=0)  # an article's first page under a lead photo
-    opener_words_no_photo: int = Field(default=760, gt=0)
-    page_words: int = Field(default=950, gt=0)
-    figure_words: int = Field(default=150, ge=0)
-    quarter_ad_words: int = Field(default=330, ge=0)
-    half_ad_words: int = Field(default=475, ge=0)
-    subhead_words: int = Field(default=25, ge=0)
-    related_words: int = Field(default=22, ge=0)
+    opener_words: int = Field(default=380, gt=0, le=10_000)  # a first page under a lead photo
+    opener_words_no_photo: int = Field(default=760, gt=0, le=10_000)
+    page_words: int = Field(default=950, gt=0, le=10_000)
+    figure_words: int = Field(default=150, ge=0, le=10_000)
+    quarter_ad_words: int = Field(default=330, ge=0, le=10_000)
+    half_ad_words: int = Field(default=475, ge=0, le=10_000)
+    subhead_words: int = Field(default=25, ge=0, le=10_000)
+    related_words: int = Field(default=22, ge=0, le=10_000)
 
 
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -131,10 +163,43 @@ class Strings(_Table):
     ad_by: str = "Iklan {advertiser}"
     page_ref: str = "hlm. {page}"  # where a referred article starts ("Baca Juga", Populer)
 
+    @model_validator(mode="after")
+    def _fields_filled_in(self) -> Strings:
+        """A string may name only the fields that are filled into it, and only by name:
+        `{nomor}` would fail every build, `{number.__class__}` would read Python's insides."""
+        for key, allowed in FORMAT_FIELDS.items():
+            text = getattr(self, key)
+            try:
+                names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            except ValueError:
+                raise ValueError(
+                    f"'{key}' has an unmatched '{{' or '}}' (write a brace as '{{{{' or '}}}}')"
+                ) from None
+            if names - allowed:
+                raise ValueError(
+                    f"'{key}' names {', '.join(sorted(names - allowed))}, which is not filled in "
+                    f"(it may use {', '.join('{' + a + '}' for a in sorted(allowed))})"
+                )
+        return self
+
+
+FORMAT_FIELDS = {
+    "news_dek": {"count"},
+    "inframe_dek": {"count"},
+    "edition": {"number", "month"},
+    "issue_source": {"title", "number", "month"},
+    "ad_by": {"advertiser"},
+    "page_ref": {"page"},
+}
+
 
 class FontSpec(_Table):
-    family: str = Field(min_length=1)
-    files: dict[str, str]  # "400", "400i", "700" ... -> a file in assets/fonts
+    family: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9 ._-]+$")
+    # "400", "400i", "700" ... -> a file in assets/fonts
+    files: dict[
+        Annotated[str, Field(pattern=r"^[1-9]00i?$")],
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")],
+    ]
 
 
 Cmyk = Annotated[list[Percent], Field(min_length=4, max_length=4)]
@@ -143,7 +208,7 @@ Cmyk = Annotated[list[Percent], Field(min_length=4, max_length=4)]
 class LayoutFile(BaseModel):
     """One layout.toml as written (every key optional: `extends` fills in the rest)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str | None = None
     extends: str | None = None
@@ -154,8 +219,10 @@ class LayoutFile(BaseModel):
     ads: AdGeometry = Field(default_factory=AdGeometry)
     estimate: Estimate = Field(default_factory=Estimate)
     fit: FitRules = Field(default_factory=FitRules)
-    strings: dict[str, Strings] = Field(default_factory=lambda: {"id": Strings()})
-    colors: dict[str, Cmyk] = Field(default_factory=dict)
+    strings: dict[Annotated[str, Field(pattern=r"^[a-z]{2,3}([_-][A-Za-z]{2,4})?$")], Strings] = (
+        Field(default_factory=lambda: {"id": Strings()})
+    )
+    colors: dict[Name, Cmyk] = Field(default_factory=dict)  # CSS custom properties
     rubric_accents: dict[str, Cmyk] = Field(default_factory=dict)
     fonts: list[FontSpec] = Field(default_factory=list)
 

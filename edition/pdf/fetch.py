@@ -7,13 +7,15 @@ WeasyPrint, so a build that has nothing to lay out never imports it; `SafeFetche
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import mimetypes
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from edition.errors import Finding, Severity
+from edition.errors import EditionError, Finding, Severity
 from edition.pdf.engine import weasyprint
 
 # Prepared photos are given to WeasyPrint under URLs named by their content, not by where
@@ -105,3 +107,21 @@ def safe_fetcher(rules: FetchRules) -> Any:
 
 def _mime(path: Path) -> str:
     return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+@contextlib.contextmanager
+def refusals_end_in_a_finding() -> Iterator[None]:
+    """WeasyPrint goes on without a refused image or stylesheet, but a refused source of
+    an `@color-profile` rule ends its rendering: that is one line, not a crash."""
+    weasyprint()
+    from weasyprint.urls import URLFetchingError
+
+    try:
+        yield
+    except URLFetchingError as exc:
+        reason = str(exc).removeprefix("ValueError: ").removeprefix("refused: ")
+        raise EditionError.single(
+            f"a stylesheet needs '{reason[:120]}', which is refused",
+            hint="only files inside the issue, the layout and assets/ can be used",
+            code="safety.fetch",
+        ) from None

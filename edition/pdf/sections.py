@@ -35,6 +35,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,7 +43,7 @@ from typing import Any, Protocol
 import pikepdf
 
 from edition import __version__
-from edition.errors import Finding
+from edition.errors import EditionError, Finding
 from edition.layout.spec import Strings
 from edition.pdf.assemble import LINK_SCHEME, Part, assemble, overlay_page, shift_page
 from edition.pdf.fetch import FetchRules
@@ -63,7 +64,8 @@ from edition.plan.pad import pad_plan
 from edition.profiles import Profile
 from edition.render.html import Renderer, fill_pages
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
-from edition.workers import die_with_parent
+from edition.store.seal import sealed, unsealed
+from edition.workers import SECTION, call_with_ceiling, die_with_parent, limit_error
 
 CACHE_VERSION = "3"
 MAX_FIT_ROUNDS = 10  # copyfit stops itself (layout.toml: fit.passes)
@@ -329,7 +331,9 @@ class SectionBuilder:
         if mkey in self._by_shape:
             return self._by_shape[mkey]
         try:
-            info = json.loads((self.cache / f"m-{mkey}.json").read_text())
+            info = unsealed(json.loads((self.cache / f"m-{mkey}.json").read_text()))
+            if info is None:
+                return None  # edited: not believed
             result = (int(info["pages"]), SectionMeasure.from_dict(info["measure"]))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -346,7 +350,9 @@ class SectionBuilder:
         if key in self._laid:
             return self._laid[key]
         try:
-            info = json.loads(self._meta_path(key).read_text())
+            info = unsealed(json.loads(self._meta_path(key).read_text()))
+            if info is None or int(info["pages"]) < 1:
+                return None  # edited or damaged: laid out again
             result = (int(info["pages"]), SectionMeasure.from_dict(info["measure"]))
             found = [Finding.from_dict(d) for d in info["findings"]]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -361,11 +367,11 @@ class SectionBuilder:
         if key in self._pdf:
             return self._pdf[key]
         try:
-            info = json.loads(self._meta_path(key).read_text())
+            info = unsealed(json.loads(self._meta_path(key).read_text()))
             data = (self.cache / f"{key}.pdf").read_bytes()
         except (OSError, ValueError):
             return None
-        if hashlib.sha256(data).hexdigest() != info.get("sha256"):
+        if info is None or hashlib.sha256(data).hexdigest() != info.get("sha256"):
             return None  # damaged: lay it out again
         self._pdf[key] = data
         return data
@@ -409,9 +415,11 @@ class SectionBuilder:
             self.step("Laying out sections")
             self._started = True
         total, done = len(jobs), 0
+        # Each section is laid out under a ceiling of time and memory: an overlong word or
+        # a template's loop ends in one finding, not a hang.
         if self.pool is None:
             for job in jobs:
-                self._record(job, render_job(job))
+                self._record(job, call_with_ceiling(SECTION, _task(job), None, render_job, job))
                 done += 1
                 if self.progress:
                     self.progress(done, total)
@@ -423,16 +431,34 @@ class SectionBuilder:
         while pending or inflight:
             while pending and len(inflight) < max(1, self.workers):
                 job = pending.pop(0)
-                inflight[self.pool.submit(render_job, job)] = job
+                inflight[
+                    self.pool.submit(call_with_ceiling, SECTION, _task(job), None, render_job, job)
+                ] = job
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
             for fut in finished:
                 job = inflight.pop(fut)
-                self._record(job, fut.result())
+                try:
+                    laid = fut.result()
+                except BrokenProcessPool:  # killed: by the kernel, out of memory
+                    raise limit_error(
+                        "laying out a section",
+                        None,
+                        "memory",
+                        f"{SECTION.current()[1] >> 20} MB",
+                        SECTION.memory_env,
+                    ) from None
+                self._record(job, laid)
                 done += 1
                 if self.progress:
                     self.progress(done, total)
 
     def _record(self, job: Job, laid: Laid) -> None:
+        if laid.pages < 1:  # an issue's own template that writes nothing for a section
+            raise EditionError.single(
+                "a section was laid out on no page",
+                hint="the templates must write every section of the plan",
+                code="template.empty-section",
+            )
         if not job.key.startswith("overlay-"):
             self.stats.rendered += 1
         self._rendered.add(job.key)
@@ -441,18 +467,20 @@ class SectionBuilder:
         atomic_write_text(
             self._meta_path(job.key),
             json.dumps(
-                {
-                    "pages": laid.pages,
-                    "findings": [f.as_dict() for f in laid.findings],
-                    "sha256": hashlib.sha256(laid.pdf).hexdigest(),
-                    "measure": laid.measure.as_dict(),
-                }
+                sealed(
+                    {
+                        "pages": laid.pages,
+                        "findings": [f.as_dict() for f in laid.findings],
+                        "sha256": hashlib.sha256(laid.pdf).hexdigest(),
+                        "measure": laid.measure.as_dict(),
+                    }
+                )
             ),
         )
         self._pdf[job.key] = laid.pdf
         self._laid[job.key] = (laid.pages, laid.measure)
         if job.mkey:
-            record = {"pages": laid.pages, "measure": laid.measure.as_dict()}
+            record = sealed({"pages": laid.pages, "measure": laid.measure.as_dict()})
             atomic_write_text(self.cache / f"m-{job.mkey}.json", json.dumps(record))
             self._by_shape[job.mkey] = (laid.pages, laid.measure)
 
@@ -712,6 +740,14 @@ class SectionBuilder:
         laid = self._pdf.get(key) or self._cached_pdf(key)
         assert laid is not None
         return laid
+
+
+def _task(job: Job) -> str:
+    return (
+        "laying out the page overlay"
+        if job.key.startswith("overlay-")
+        else ("laying out a section")
+    )
 
 
 def _shift(measure: PageMeasure, k: int, number: int) -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from edition.errors import Finding
 from edition.pdf.engine import weasyprint
-from edition.pdf.fetch import FetchRules, safe_fetcher
+from edition.pdf.fetch import FetchRules, refusals_end_in_a_finding, safe_fetcher
 from edition.pdf.worker import findings_from_log, weasyprint_warnings
 from edition.plan.model import ImageRequest, Plan
 from edition.plan.pad import pad_plan
@@ -45,7 +45,7 @@ def lay_out_one_pass(
         html = Renderer(plan, profile, photo_urls).html()
     html_class = weasyprint().HTML
     fetcher = safe_fetcher(rules)
-    with weasyprint_warnings() as records:
+    with weasyprint_warnings() as records, refusals_end_in_a_finding():
         document = html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render()
         padded = (-len(document.pages)) % profile.pad_to
         if padded:

@@ -14,7 +14,7 @@ import pikepdf
 
 from edition.errors import Finding, Severity
 from edition.pdf.engine import weasyprint
-from edition.pdf.fetch import FetchRules, safe_fetcher
+from edition.pdf.fetch import FetchRules, refusals_end_in_a_finding, safe_fetcher
 from edition.pdf.measure import SectionMeasure, measure_document
 
 
@@ -94,7 +94,7 @@ def render_job(job: Job) -> Laid:
     times faster."""
     html_class = weasyprint().HTML
     fetcher = safe_fetcher(fetch_rules(job))
-    with weasyprint_warnings() as records:
+    with weasyprint_warnings() as records, refusals_end_in_a_finding():
         document = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render()
         measure = measure_document(document)
         data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 from pathlib import Path
-
-from PIL import Image
+from typing import Any
 
 from edition.errors import EditionError
-from edition.issue.images import bad_image, strict_decoding
+from edition.issue.images import bad_image
 from edition.plan.model import ImageRequest
 from edition.store.atomic import atomic_write_bytes
-from edition.store.stamps import HashBook
+from edition.store.seal import sealed, unsealed
+from edition.store.stamps import HashBook, sha256_file
 
 CACHE_VERSION = "1"
 # Prepared photos are named by content, not by where the cache lives: WeasyPrint names
@@ -47,69 +46,56 @@ def cache_key(req: ImageRequest, content_hash: str) -> str:
 
 
 class Ledger:
-    """What the cache already knows, by file size and modification time, so a rebuild
-    neither hashes every original again (`HashBook`, shared with the issue's fingerprint)
-    nor decodes every prepared copy to trust it (prepared file -> pixel size). A file
-    whose size or time differs is hashed or verified again in full."""
+    """What the cache already knows: the SHA-256 of every original by its stamp
+    (`HashBook`, shared with the issue's fingerprint), and of every prepared copy with its
+    pixel size, sealed (edition.store.seal). A prepared copy is reused only when its bytes
+    still have the SHA-256 recorded when it was made: one damaged in place, replaced by
+    another photo or given back its old time is made again; so is one the ledger does not
+    know (or whose record was edited), since nothing else vouches for what it shows."""
 
     def __init__(self, path: Path, hashes: Path) -> None:
         self.path = path
         self.hashes = HashBook(hashes)
         try:
-            self.prepared: dict[str, list] = dict(json.loads(path.read_text()))
+            self.prepared: dict[str, Any] = dict(json.loads(path.read_text()))
         except (OSError, ValueError, TypeError):
             self.prepared = {}
         self.changed = False
-
-    @staticmethod
-    def _stamp(path: Path) -> list[int] | None:
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        return [st.st_size, st.st_mtime_ns]
 
     def digest(self, path: Path) -> str:
         return digest(path, self.hashes)
 
     def read_cached(self, path: Path) -> tuple[int, int] | None:
-        stamp, entry = self._stamp(path), self.prepared.get(path.name)
-        if stamp is not None and entry and entry[:2] == stamp:
-            return int(entry[2]), int(entry[3])
-        size = _read_cached(path)
-        if size is not None:
-            self.vouch(path, size)
-        return size
+        """The pixel size of a prepared copy that is exactly what was made, else None."""
+        record = unsealed(self.prepared.get(path.name))
+        if record is None or record.get("name") != path.name:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != record.get("sha256"):
+            return None
+        try:
+            return int(record["width"]), int(record["height"])
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def vouch(self, path: Path, size: tuple[int, int]) -> None:
-        stamp = self._stamp(path)
-        if stamp is not None:
-            self.prepared[path.name] = [*stamp, *size]
-            self.changed = True
+        """Record a prepared copy just made (its SHA-256 and size)."""
+        try:
+            sha = sha256_file(path)
+        except OSError:
+            return
+        self.prepared[path.name] = sealed(
+            {"name": path.name, "sha256": sha, "width": size[0], "height": size[1]}
+        )
+        self.changed = True
 
     def save(self) -> None:
         self.hashes.save()
         if self.changed:
             atomic_write_bytes(self.path, json.dumps(self.prepared).encode())
-
-
-def _read_cached(path: Path) -> tuple[int, int] | None:
-    """Size of a cached JPEG, or None when it is missing or damaged (then it is made again).
-
-    The whole file is decoded, at 1/8 scale, which is quick but still reads every byte:
-    `verify()` does nothing for JPEG, and a cache file cut short by a full disk, or
-    overwritten with something else, must not reach a PDF.
-    """
-    if not path.is_file():
-        return None
-    try:
-        with strict_decoding(), Image.open(path, formats=["JPEG"]) as img:
-            size = img.size
-            img.draft(img.mode, (max(1, size[0] // 8), max(1, size[1] // 8)))
-            img.load()
-        return size
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, Image.DecompressionBombError):
-        return None
 
 
 def prepared_files(requests: list[ImageRequest], cache_dir: Path) -> dict[ImageRequest, Path]:

@@ -27,7 +27,7 @@ from edition.photos.cache import Ledger, cache_key
 from edition.plan.model import ImageRequest
 from edition.share import cmyk_profile_path
 from edition.store.atomic import atomic_write_bytes
-from edition.workers import die_with_parent
+from edition.workers import AD_PDF, die_with_parent, run_in_child
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,11 @@ def _render_pdf(req: ImageRequest) -> tuple[Image.Image, int, int]:
 def prepare_one(req: ImageRequest, out_dir: Path, content_hash: str) -> PreparedImage:
     out = out_dir / f"{cache_key(req, content_hash)}.jpg"
     if req.source.suffix.lower() == ".pdf":
-        img, sw, sh = _render_pdf(req)
+        # In a child process with a time and memory ceiling: a few KB of PDF can ask
+        # for billions of drawing operations (edition.workers).
+        img, sw, sh = run_in_child(
+            AD_PDF, "rasterising the PDF artwork", req.source, _render_pdf, req
+        )
         tw, th = req.target_px(sw, sh)
         return _finish_prepared(img, req, out, tw, th, sw, sh)
     with reading(req.source), open_header(req.source) as src:

@@ -31,6 +31,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader
 
 from edition.errors import EditionError
+from edition.issue.text import is_issue_id, strip_controls, web_url
 from edition.publish.meta import SCHEMA, dump_json, read_meta
 from edition.share import fonts_dir
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
@@ -178,8 +179,23 @@ def _env() -> Environment:
 # --- reading DIST ---------------------------------------------------------------------
 
 
+def _clean(data: Any) -> Any:
+    """The metadata with the characters XML forbids and terminals obey left out of every
+    string: the catalogue's pages and feed must be well-formed whatever a title holds."""
+    if isinstance(data, dict):
+        return {strip_controls(str(k)): _clean(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_clean(v) for v in data]
+    return strip_controls(data) if isinstance(data, str) else data
+
+
 def _read_issue(dist: Path, folder: Path) -> tuple[dict[str, Any], dict[str, Path]] | None:
-    data = read_meta(Output(dist).meta(folder.name))
+    """An issue's metadata and PDFs, or None when the catalogue cannot use them. The folder
+    name is the issue's id and becomes a part of every URL of the issue: only a plain name
+    (letters, digits, '.', '_', '-') is used, so that no id can be a `javascript:` URL."""
+    if not is_issue_id(folder.name):
+        return None
+    data = _clean(read_meta(Output(dist).meta(folder.name)))
     if not data or data.get("schema") != SCHEMA or data.get("id") != folder.name:
         return None
     try:
@@ -188,11 +204,14 @@ def _read_issue(dist: Path, folder: Path) -> tuple[dict[str, Any], dict[str, Pat
     except (KeyError, TypeError, ValueError):
         return None
     pdfs = {}
-    for profile, entry in (data.get("profiles") or {}).items():
-        if profile not in DOWNLOAD_ORDER:
+    profiles = data.get("profiles")
+    for profile, entry in (profiles if isinstance(profiles, dict) else {}).items():
+        if profile not in DOWNLOAD_ORDER or not isinstance(entry, dict):
             continue
-        if isinstance(entry, dict) and (folder / str(entry.get("file", ""))).is_file():
-            pdfs[profile] = folder / entry["file"]
+        name = str(entry.get("file", ""))
+        # The PDF beside the metadata, by a plain name: never a path out of the folder.
+        if is_issue_id(name) and name.endswith(".pdf") and (folder / name).is_file():
+            pdfs[profile] = folder / name
     return (data, pdfs) if pdfs else None
 
 
@@ -340,7 +359,7 @@ def _issue(
     dist: Path, data: dict[str, Any], pdfs: dict[str, Path], written: list[Path]
 ) -> CatalogIssue:
     issue_id = data["id"]
-    language = data.get("language") or "id"
+    language = _language(data.get("language"))
     downloads = []
     for profile in (*DOWNLOAD_ORDER, *sorted(set(pdfs) - set(DOWNLOAD_ORDER))):
         if profile not in pdfs:
@@ -379,6 +398,19 @@ def _issue(
         cover_size=sizes,
         source=source,
     )
+
+
+def _language(value: object) -> str:
+    """The issue's language if Babel knows it (it formats the sizes), else Indonesian."""
+    from babel import Locale, UnknownLocaleError
+
+    if isinstance(value, str) and value:
+        try:
+            Locale.parse(value.replace("-", "_"))
+            return value
+        except (ValueError, TypeError, UnknownLocaleError):
+            pass
+    return "id"
 
 
 def _by_year(issues: list[CatalogIssue]) -> list[tuple[int, list[CatalogIssue]]]:
@@ -453,6 +485,12 @@ def write_catalog(dist: Path, base_url: str | None = None) -> CatalogResult:
             code="catalog.empty",
         )
     if base_url is not None:
+        if "://" not in base_url or web_url(base_url) != base_url:
+            raise EditionError.single(
+                f"--base-url must be an http or https address, not {base_url!r}",
+                hint="give where DIST is published, e.g. https://example.org/edisi/",
+                code="catalog.base-url",
+            )
         base_url = base_url.rstrip("/") + "/"
     written = result.written
     issues = [_issue(dist, data, pdfs, written) for data, pdfs in items]

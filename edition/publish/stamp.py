@@ -15,14 +15,15 @@ from __future__ import annotations
 import functools
 import io
 import os
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from edition.errors import EditionError
+from edition.issue.text import has_controls
 from edition.share import fonts_dir
+from edition.store.atomic import atomic_write_bytes
 
 FONT_FILE = "Inter-Regular.otf"
 FONT_SIZE = 6.5  # pt
@@ -220,6 +221,8 @@ def stamp_pdf(src: Path, out: Path, *, name: str, licence_id: str) -> StampResul
             hint="give --name and --id",
             code="stamp.empty",
         )
+    for what, value in (("name", name), ("id", licence_id)):
+        _check_text(what, value)
     if not src.is_file():
         raise EditionError.single("no such PDF", src, code="stamp.missing")
     if out.resolve() == src.resolve() or (out.exists() and os.path.samefile(out, src)):
@@ -262,16 +265,32 @@ def stamp_pdf(src: Path, out: Path, *, name: str, licence_id: str) -> StampResul
             page.contents_add(pikepdf.Stream(pdf, ops))
         text = licence_text(name, licence_id)
         _set_metadata(pdf, name, licence_id, text)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        os.close(fd)
-        try:
-            pdf.save(
-                tmp, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve
-            )
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        buf = io.BytesIO()
+        pdf.save(buf, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        # A folder that cannot be written, a full disk, a path under a file: one line.
+        atomic_write_bytes(out, buf.getvalue())
         return StampResult(out, len(pdf.pages), text)
+
+
+def _check_text(what: str, value: str) -> None:
+    """The subscriber's name and id are printed on every page, written into XML and shown
+    on the terminal: text that is not valid Unicode (a name that was not UTF-8 on the
+    command line) or holds control characters is refused, shown escaped."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EditionError.single(
+            f"the subscriber's {what} is not valid text: {_shown(value)}",
+            hint=f"give --{what} as UTF-8 text",
+            code="stamp.bad-text",
+        ) from None
+    if has_controls(value):
+        raise EditionError.single(
+            f"the subscriber's {what} holds control characters: {_shown(value)}",
+            hint=f"give --{what} without them",
+            code="stamp.bad-text",
+        )
+
+
+def _shown(value: str) -> str:
+    return "'" + value.encode("ascii", "backslashreplace").decode("ascii") + "'"

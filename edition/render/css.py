@@ -35,6 +35,27 @@ def css_string(value: str) -> str:
     return "".join(out)
 
 
+def ua_colours_in_cmyk(ink: list[float], profile: Profile) -> str:
+    """The colours WeasyPrint's own stylesheet gives (blue links, a grey inset rule for
+    `<hr>`, grey table borders, yellow `<mark>`, the default black text) are RGB, and
+    inset, outset, groove and ridge borders are drawn in shades computed in RGB: in the
+    print edition they become the layout's ink, in solid lines. `:where()` weighs
+    nothing, so every rule of the layout's own stylesheets still wins."""
+    text = css_color(ink, profile)
+    lines = "border-style: solid; border-color: currentColor"
+    return "\n".join(
+        (
+            f":where(html) {{ color: {text}; }}",
+            ":where(:link, :visited, mark) { color: inherit; background: none; }",
+            f":where(hr) {{ color: inherit; {lines}; border-width: 0.5pt 0 0 0; }}",
+            f":where(iframe, fieldset) {{ {lines}; }}",
+            ":where(table, thead, tbody, tfoot, tr, td, th) { border-color: currentColor; }",
+            f":where(button, input, select, textarea) {{ {lines}; background: none; }}",
+            ":where(input)::before { background: currentColor; }",
+        )
+    )
+
+
 def generated_css(plan: Plan, profile: Profile) -> str:
     """What the layout's CSS cannot know: fonts, colours, page geometry, per-article pages."""
     layout = plan.layout
@@ -65,6 +86,8 @@ def generated_css(plan: Plan, profile: Profile) -> str:
         out.append(
             f'[data-rubric="{css_string(rubric)}"] {{ --accent: {css_color(value, profile)}; }}'
         )
+    if profile.cmyk:
+        out.append(ua_colours_in_cmyk(layout.colors.get("ink", [0, 0, 0, 100]), profile))
     bleed = f"{page.bleed}mm" if profile.bleed else "0"
     # Crop marks are added after rendering, outside the bleed (see pdf/marks.py).
     out.append(f"@page {{ size: {page.width}mm {page.height}mm; bleed: {bleed}; }}")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import glob
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from edition.errors import EditionError
 
@@ -65,6 +69,8 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
 def write_error(path: Path, exc: OSError) -> EditionError:
     """One line for an output that cannot be written, naming the file and the reason."""
     reason = exc.strerror or str(exc)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        reason = "a file is in the way of its folder"
     return EditionError.single(
         f"cannot write the file: {reason}",
         path,
@@ -72,3 +78,24 @@ def write_error(path: Path, exc: OSError) -> EditionError:
         "free some disk space or check the folder's permissions, or choose another --out",
         "output.write",
     )
+
+
+# What a machine, not a program, gets wrong: no space, no quota, a read-only disk.
+DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def disk_errors_are_findings(func: F) -> F:
+    """A full disk or a read-only file system met anywhere in `func` (a cache folder made,
+    a temporary file of a library) is one line naming the file, not an internal error."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OSError as exc:
+            if exc.errno not in DISK_ERRORS:
+                raise
+            raise write_error(Path(exc.filename or "."), exc) from None
+
+    return wrapper  # type: ignore[return-value]

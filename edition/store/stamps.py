@@ -13,6 +13,7 @@ from pathlib import Path
 from edition import __version__
 from edition.share import share_dir
 from edition.store.atomic import atomic_write_text
+from edition.store.seal import seal
 
 
 def sha256_file(path: Path) -> str:
@@ -41,15 +42,24 @@ class HashBook:
                 self.entries = {}
 
     def sha256(self, path: Path) -> str:
-        """The file's SHA-256; OSError when it cannot be read."""
+        """The file's SHA-256; OSError when it cannot be read.
+
+        Each entry is sealed (edition.store.seal) with the file's path and stamp: an entry
+        edited by hand, or copied to another file's name, is not believed."""
         st = path.stat()
         key = str(path.resolve())
         stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
         entry = self.entries.get(key)
-        if entry and entry[:-1] == stamp and isinstance(entry[-1], str):
-            return entry[-1]
+        if (
+            isinstance(entry, list)
+            and len(entry) == len(stamp) + 2
+            and entry[: len(stamp)] == stamp
+            and isinstance(entry[-2], str)
+            and entry[-1] == seal(key, stamp, entry[-2])
+        ):
+            return entry[-2]
         sha = sha256_file(path)
-        self.entries[key] = [*stamp, sha]
+        self.entries[key] = [*stamp, sha, seal(key, stamp, sha)]
         self.changed = True
         return sha
 
@@ -68,7 +78,11 @@ def folder_files(root: Path) -> Iterator[Path]:
         dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
         found.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
     for path in sorted(found, key=lambda p: p.relative_to(root).as_posix()):
-        if path.is_file():
+        try:
+            regular = path.is_file()
+        except OSError:  # cannot even be looked at: Fingerprint.add names it unreadable
+            regular = True
+        if regular:
             yield path
 
 
@@ -84,7 +98,14 @@ class Fingerprint:
     def add(self, label: str, root: Path) -> Fingerprint:
         for path in folder_files(root):
             rel = path.relative_to(root).as_posix()
-            self._hash.update(f"{label}\0{rel}\0{self.book.sha256(path)}\0".encode())
+            try:
+                sha = self.book.sha256(path)
+            except OSError as exc:
+                # A file that cannot be read (a symlink to a file of another user, say)
+                # is fingerprinted as such: the loader reports it if the issue uses it,
+                # and the build that follows its repair sees a change.
+                sha = f"unreadable {exc.errno}"
+            self._hash.update(f"{label}\0{rel}\0{sha}\0".encode())
         return self
 
     def add_build(self, layout_folders: Sequence[Path]) -> Fingerprint:
