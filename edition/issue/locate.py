@@ -196,6 +196,15 @@ def pydantic_findings(
                     f"{code}.bad-value",
                 )
             )
+        elif "hint" in err.get("ctx", {}):  # a validator's own words and advice
+            findings.append(
+                Finding(
+                    f"'{name}': {err['msg']}",
+                    Location(path, line),
+                    str(err["ctx"]["hint"]),
+                    f"{code}.{kind.replace('_', '-')}",
+                )
+            )
         else:
             findings.append(
                 Finding(
