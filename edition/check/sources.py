@@ -32,7 +32,7 @@ def check_sources(plan: Plan, profile: Profile) -> list[Finding]:
 def _resolution(slot: Slot, profile: Profile) -> list[Finding]:
     req = slot.request
     dpi = slot.effective_dpi
-    if dpi >= profile.dpi * 0.97:  # a few dpi short is below what anyone can see
+    if round(dpi) >= profile.dpi:  # anything short is reported: the printer sees it too
         return []
     severity = ERROR if dpi < profile.dpi / 2 else WARNING
     return [
