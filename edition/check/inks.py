@@ -9,6 +9,8 @@ type cut out of a photo fills in the same way. These are the runs preflight repo
 from __future__ import annotations
 
 import math
+import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -53,6 +55,8 @@ class TextRun:
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in page space
     on_image: bool  # drawn over a photo (nothing opaque between them)
     font: str  # the font's name, without its subset tag
+    notdef: int = 0  # glyphs shown as .notdef (glyph 0)
+    unmapped: int = 0  # glyphs without a Unicode value in the font's ToUnicode map
 
     @property
     def reversed(self) -> bool:
@@ -84,6 +88,7 @@ class _Font:
     widths: dict[int, float]
     default: float
     text: dict[int, str]
+    notdef: frozenset[int]  # codes that show glyph 0
 
 
 @dataclass
@@ -202,22 +207,20 @@ class _Reader:
         font = self._font(state.font)
         if font is None:
             return tm
-        pieces = list(what) if isinstance(what, pikepdf.Array) else [what]
-        advance = 0.0
-        glyphs = 0
-        text: list[str] = []
-        for piece in pieces:
-            if isinstance(piece, pikepdf.String):
-                raw = bytes(piece)
-                for i in range(0, len(raw) - font.width + 1, font.width):
-                    code = int.from_bytes(raw[i : i + font.width], "big")
-                    glyphs += 1
-                    text.append(font.text.get(code, ""))
-                    w = font.widths.get(code, font.default) / 1000 * state.size
-                    space = state.word_space if font.width == 1 and code == 32 else 0.0
-                    advance += (w + state.char_space + space) * state.scale
-            elif _is_number(piece):
-                advance -= float(piece) / 1000 * state.size * state.scale
+        # Widths and adjustments in thousandths of the font size; spacing in text space.
+        raw, adjust = _shown(what)
+        n = len(raw) // font.width
+        codes = struct.unpack(f">{n}{'H' if font.width == 2 else 'B'}", raw[: n * font.width])
+        units = sum(font.widths.get(c, font.default) for c in codes)
+        spacing = n * state.char_space
+        if font.width == 1:
+            spacing += codes.count(32) * state.word_space
+        advance = ((units - adjust) / 1000 * state.size + spacing) * state.scale
+        chars = [font.text.get(c, "") for c in codes]
+        glyphs = len(codes)
+        notdef = sum(1 for c in codes if c in font.notdef)
+        unmapped = sum(1 for t in chars if not t or "\x00" in t or "\ufeff" in t or "\ufffe" in t)
+        text = chars
         full = _mul(tm, state.ctm)
         size = state.size * math.hypot(full[2], full[3])
         x0, y0 = _point(full, 0, state.rise + _DESCENT * state.size)
@@ -235,6 +238,8 @@ class _Reader:
                     box,
                     self._on_image(box),
                     font.name,
+                    notdef,
+                    unmapped,
                 )
             )
         return _mul((1, 0, 0, 1, advance, 0), tm)
@@ -260,6 +265,51 @@ class _Reader:
 _DESCENT, _ASCENT = -0.2, 0.75
 
 
+_TOKEN = re.compile(rb"<([0-9A-Fa-f\s]*)>|\(((?:[^\\()]|\\.)*)\)|([-+]?(?:\d+\.?\d*|\.\d+))", re.S)
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.S)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    code = match.group(1)
+    if code[:1].isdigit():
+        return bytes([int(code, 8) & 0xFF])
+    if code in (b"\n", b"\r", b"\r\n"):
+        return b""  # a line continued
+    return _ESCAPES.get(code, code)
+
+
+_HEX_ONLY = re.compile(rb"<([0-9A-Fa-f]*)>")
+_NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)")
+
+
+def _shown(what: pikepdf.Object) -> tuple[bytes, float]:
+    """The bytes a Tj or TJ operand shows, and the sum of its adjustments. An array is
+    read from its unparsed form, far quicker than one Python object per glyph; the usual
+    form (hex strings and numbers only) in two regular-expression passes."""
+    if isinstance(what, pikepdf.String):
+        return bytes(what), 0.0
+    if not isinstance(what, pikepdf.Array):
+        return b"", 0.0
+    data = what.unparse().replace(b"()", b"")
+    if b"(" not in data:
+        strings = _HEX_ONLY.findall(data)
+        numbers = _NUMBER.findall(_HEX_ONLY.sub(b" ", data))
+        raw = bytes.fromhex(b"".join(strings).decode())
+        return raw, sum(float(x) for x in numbers)
+    parts, adjust = [], 0.0
+    for m in _TOKEN.finditer(data):
+        hex_digits, literal, number = m.groups()
+        if hex_digits is not None:
+            digits = re.sub(rb"\s", b"", hex_digits)
+            parts.append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+        elif literal is not None:
+            parts.append(_ESCAPE.sub(_unescape, literal))
+        elif number is not None:
+            adjust += float(number)
+    return b"".join(parts), adjust
+
+
 def _read_font(font: pikepdf.Dictionary) -> _Font:
     name = str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1]
     cmap = font.get("/ToUnicode")
@@ -281,10 +331,26 @@ def _read_font(font: pikepdf.Dictionary) -> _Font:
                 i += 3
             else:
                 break
-        return _Font(name, 2, widths, float(cid.get("/DW", 1000)), text)
+        return _Font(name, 2, widths, float(cid.get("/DW", 1000)), text, _notdef_codes(font))
     first = int(font.get("/FirstChar", 0))
     simple = {first + k: float(v) for k, v in enumerate(font.get("/Widths", []))}
-    return _Font(name, 1, simple, 500.0, text)
+    return _Font(name, 1, simple, 500.0, text, frozenset())
+
+
+def _notdef_codes(font: pikepdf.Dictionary) -> frozenset[int]:
+    """Codes of a composite font that select glyph 0: code 0 with Identity-H (CID = glyph
+    id), and whatever an embedded CMap sends to CID 0."""
+    encoding = font.get("/Encoding")
+    if not isinstance(encoding, pikepdf.Stream):
+        return frozenset({0})
+    data = encoding.read_bytes()
+    codes = {
+        int(code, 16)
+        for section in re.findall(rb"begincidchar(.*?)endcidchar", data, re.S)
+        for code, cid in re.findall(rb"<([0-9A-Fa-f]+)>\s+(\d+)", section)
+        if int(cid) == 0
+    }
+    return frozenset(codes)
 
 
 def _matrix(args: list[pikepdf.Object]) -> Matrix:

@@ -253,23 +253,19 @@ def _esc(text: str) -> str:
 MANIFEST = "edition.json"
 
 
-def archive_sources(plan: Plan) -> tuple[Source, ...]:
-    """Everything the issue is built from, to embed in the archive edition: issue.toml,
-    the articles, every photo and ad the issue names, the issue's own templates and
-    layouts, the layout's files, and a manifest of what else the build used (edition's
-    version, the bundled assets by SHA-256). Extracted into a folder named after the
-    issue, they build the same PDF again."""
+def archive_files(plan: Plan) -> dict[str, tuple[Path, str]]:
+    """The files the issue is built from, by their name in the archive edition (their
+    path in the issue folder; the layout's under layouts/<name>/): issue.toml, the
+    articles, every photo and ad the issue names, the issue's own templates and layouts,
+    the layout's files; each with what it is."""
     issue = plan.issue
     root = issue.root.resolve()
     found: dict[str, tuple[Path, str]] = {}
 
-    def add(path: Path, name: str, description: str) -> None:
-        found.setdefault(name, (path, description))
-
     def add_in_issue(path: Path, description: str) -> None:
         resolved = path.resolve()
         if resolved.is_relative_to(root):
-            add(resolved, resolved.relative_to(root).as_posix(), description)
+            found.setdefault(resolved.relative_to(root).as_posix(), (resolved, description))
 
     add_in_issue(root / "issue.toml", "issue description")
     for article in issue.articles:
@@ -278,8 +274,7 @@ def archive_sources(plan: Plan) -> tuple[Source, ...]:
             add_in_issue(article.lead.path, "photo")
         for figure in article.figures.values():
             add_in_issue(figure.path, "photo")
-    photos = [issue.cover, *issue.inframe, *issue.news_photos]
-    for photo in photos:
+    for photo in [issue.cover, *issue.inframe, *issue.news_photos]:
         if photo is not None:
             add_in_issue(photo.path, "photo")
     for ad in issue.ads:
@@ -290,9 +285,18 @@ def archive_sources(plan: Plan) -> tuple[Source, ...]:
                 add_in_issue(path, "layout file")
     for layout_dir in plan.layout.folders:
         for path in folder_files(layout_dir):
-            rel = path.relative_to(layout_dir).as_posix()
-            add(path, f"layouts/{layout_dir.name}/{rel}", "layout file")
-    sources = [Source(name, path.read_bytes(), what) for name, (path, what) in found.items()]
+            name = f"layouts/{layout_dir.name}/{path.relative_to(layout_dir).as_posix()}"
+            found.setdefault(name, (path, "layout file"))
+    return found
+
+
+def archive_sources(plan: Plan) -> tuple[Source, ...]:
+    """Everything the issue is built from (`archive_files`), to embed in the archive
+    edition, and a manifest of what else the build used (edition's version, the bundled
+    assets by SHA-256). Extracted into a folder named after the issue, they build the
+    same PDF again."""
+    files = archive_files(plan)
+    sources = [Source(name, path.read_bytes(), what) for name, (path, what) in files.items()]
     sources.append(Source(MANIFEST, _manifest(plan, sources), "how this edition was built"))
     return tuple(sorted(sources, key=lambda s: s.name))
 
