@@ -261,17 +261,17 @@ def _cut(path: Path, gids: tuple[int, ...]) -> bytes | None:
     options.layout_features = []
     options.drop_tables = [*options.drop_tables, *DROP_TABLES]
     options.recalc_timestamp = False  # the head table keeps the font's own date
-    font = TTFont(path, recalcTimestamp=False, lazy=True)
-    if max(gids) >= font["maxp"].numGlyphs:
-        return None  # not the font the subsets were cut from
-    for tag in DROP_TABLES:
-        if tag in font:
-            del font[tag]  # before the subsetter reads them: most of its time goes there
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=list(gids))
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
+    with TTFont(path, recalcTimestamp=False, lazy=True) as font:
+        if max(gids) >= font["maxp"].numGlyphs:
+            return None  # not the font the subsets were cut from
+        for tag in DROP_TABLES:
+            if tag in font:
+                del font[tag]  # before the subsetter reads them: most of its time goes there
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=list(gids))
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
     return out.getvalue()
 
 
