@@ -33,6 +33,7 @@ MM = 72 / 25.4
 W, H = 210 * MM, 297 * MM
 BLEED = 3 * MM
 ISSUE_ID = "minimal"
+LAYOUT = REPO / "layouts" / "classic"  # embedded in the archive edition with the sources
 FINDING_KEYS = {"severity", "code", "message", "file", "line", "page", "object"}
 # How much each photo of the minimal fixture is enlarged to reach 150 dpi at its placed
 # size (the originals have 54 to 127 dpi there: the fixture is small on purpose).
@@ -495,11 +496,25 @@ def test_sources_missing_from_the_archive(clean, tmp_path):
     mutate(clean.pdf("archive"), out / ISSUE_ID / f"{ISSUE_ID}-archive.pdf", drop_all)
     found = findings(check(clean.issue, out, "--profile", "archive"))
     assert len(with_code(found, "pdfa.no-af")) == 1
-    assert sorted(f["object"] for f in with_code(found, "pdfa.source-missing")) == [
+    missing = sorted(f["object"] for f in with_code(found, "pdfa.source-missing"))
+    assert missing == [
+        "ads/full.png",
+        "ads/half.png",
         "articles/gudang-baru.md",
         "articles/latihan-gabungan.md",
         "articles/patroli-utara.md",
+        "edition.json",
         "issue.toml",
+        *sorted(
+            f"layouts/classic/{p.relative_to(LAYOUT).as_posix()}"
+            for p in LAYOUT.rglob("*")
+            if p.is_file()
+        ),
+        "photos/cover.jpg",
+        "photos/inframe-1.jpg",
+        "photos/inframe-2.jpg",
+        "photos/lead-a.jpg",
+        "photos/lead-b.jpg",
     ]
 
 
