@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,17 @@ def minimal_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _build(SAMPLE, tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="session")
+def sample_edition(sample_pdf: Path) -> Callable[[str], Path]:
+    """The sample issue's PDF of a profile, built once a session beside `sample_pdf`."""
+    out = sample_pdf.parent.parent
+
+    def edition(profile: str) -> Path:
+        pdf = out / SAMPLE.name / f"{SAMPLE.name}-{profile}.pdf"
+        if not pdf.exists():
+            invoke(["build", SAMPLE, "--profile", profile, "--out", out])
+        return pdf
+
+    return edition

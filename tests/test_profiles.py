@@ -27,7 +27,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 import yaml
-from conftest import FIXTURES, REPO, SAMPLE, invoke
+from conftest import FIXTURES, REPO, invoke
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageCms
 from pypdf import PdfReader
@@ -692,10 +692,8 @@ def test_screen_imprint_website_and_email_are_clickable(built):
 
 
 @pytest.fixture(scope="module")
-def sample_screen_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sample-screen")
-    invoke(["build", SAMPLE, "--profile", "screen", "--out", out])
-    return out / SAMPLE.name / f"{SAMPLE.name}-screen.pdf"
+def sample_screen_pdf(sample_edition) -> Path:
+    return sample_edition("screen")
 
 
 def test_sample_screen_pdf_is_at_most_a_quarter_of_the_print_pdf(sample_pdf, sample_screen_pdf):
@@ -769,9 +767,10 @@ def test_archive_embeds_the_sources_as_associated_files(built, issue, tmp_path):
                 n: hashlib.sha256(p.read_bytes()).hexdigest() for n, p in wanted.items()
             }
             fonts = REPO / "assets" / "fonts" / "Inter-Bold.otf"
-            assert manifest["assets"]["fonts/Inter-Bold.otf"] == hashlib.sha256(
-                fonts.read_bytes()
-            ).hexdigest()
+            assert (
+                manifest["assets"]["fonts/Inter-Bold.otf"]
+                == hashlib.sha256(fonts.read_bytes()).hexdigest()
+            )
             wanted["edition.json"] = target
             continue
         assert target.read_bytes() == wanted[name].read_bytes(), name
