@@ -105,6 +105,11 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Clean:
     root = tmp_path_factory.mktemp("clean")
     issue = root / ISSUE_ID
     shutil.copytree(FIXTURES / ISSUE_ID, issue)
+    toml = issue / "issue.toml"  # the cover's alt text: the screen edition has all of them
+    text = toml.read_text("utf-8").replace(
+        "[cover]\n", '[cover]\nalt = "Langit di atas pantai."\n', 1
+    )
+    toml.write_text(text, "utf-8")
     for rel, factor in ENLARGE.items():
         path = issue / rel
         with Image.open(path) as img:

@@ -33,7 +33,8 @@ MIN_LETTERS = 3  # a link text with fewer letters (a page number) says nothing o
 
 @dataclass
 class _Tree:
-    """The parent tree as a dictionary, and the structure elements by object."""
+    """The structure tree's root and its parent tree, read into a dictionary (number ->
+    element, or array of elements by MCID) and written back as one flat number tree."""
 
     root: pikepdf.Dictionary
     parents: dict[int, pikepdf.Object] = field(default_factory=dict)
@@ -77,15 +78,10 @@ def _set_kids(elem: pikepdf.Object, kids: list[pikepdf.Object]) -> None:
 
 
 def _is_elem(obj: object) -> bool:
-    return (
-        isinstance(obj, pikepdf.Dictionary)
-        and obj.get("/Type", Name.StructElem)
-        not in (
-            Name.MCR,
-            Name.OBJR,
-        )
-        and "/S" in obj
-    )
+    """A structure element (not a marked-content or object reference)."""
+    if not isinstance(obj, pikepdf.Dictionary) or "/S" not in obj:
+        return False
+    return obj.get("/Type", Name.StructElem) not in (Name.MCR, Name.OBJR)
 
 
 def _walk(elem: pikepdf.Object, seen: set[tuple[int, int]]) -> Iterator[pikepdf.Object]:
@@ -194,7 +190,7 @@ def _top_index(document: pikepdf.Object, tree: _Tree) -> dict[tuple[int, int], i
     """Page -> index of the last child of the document element with content on it."""
     index = {k.objgen: i for i, k in enumerate(_kids(document)) if _is_elem(k)}
     out: dict[tuple[int, int], int] = {}
-    for page_key, entries in tree.parents.items():
+    for entries in tree.parents.values():
         if not isinstance(entries, pikepdf.Array):
             continue
         for elem in entries:
@@ -203,7 +199,6 @@ def _top_index(document: pikepdf.Object, tree: _Tree) -> dict[tuple[int, int], i
                 continue
             page = elem.Pg.objgen
             out[page] = max(out.get(page, -1), index[top.objgen])
-        del page_key
     return out
 
 
