@@ -95,6 +95,29 @@ def edition(request, minimal: Editions) -> Callable[[str], Path]:
     return request.getfixturevalue("sample_edition")
 
 
+# Every edition of the fixture issue; of the sample, print and screen (its archive is
+# assembled like its print edition and adds nothing these rules can see but time).
+BUILT = [("minimal", p) for p in PROFILE_NAMES] + [("sample", "print"), ("sample", "screen")]
+
+
+@pytest.fixture(params=BUILT, ids=[f"{i}-{p}" for i, p in BUILT])
+def built(request, minimal: Editions) -> tuple[Path, str]:
+    """(PDF, profile) of each edition in BUILT."""
+    issue, profile = request.param
+    if issue == "minimal":
+        return minimal.pdf(profile), profile
+    return request.getfixturevalue("sample_edition")(profile), profile
+
+
+PRINTED = [("minimal", "print"), ("minimal", "archive"), ("sample", "print")]
+PRINTED_IDS = [f"{i}-{p}" for i, p in PRINTED]
+
+
+@pytest.fixture
+def archive(minimal: Editions) -> Path:
+    return minimal.pdf("archive")
+
+
 def tool(*args: object) -> str:
     exe = shutil.which(str(args[0]))
     assert exe, f"{args[0]} is not installed (apt-get install poppler-utils qpdf)"
@@ -271,20 +294,20 @@ def kids(elem: pikepdf.Object) -> list[pikepdf.Object]:
 # ---------------------------------------------------------------- every edition
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_qpdf_finds_no_damage(edition, profile):
+def test_qpdf_finds_no_damage(built):
     """ISO 32000-1, 7.5: a sound file (cross-reference, streams, object syntax)."""
-    assert "No syntax or stream encoding errors found" in tool("qpdf", "--check", edition(profile))
+    path, _ = built
+    assert "No syntax or stream encoding errors found" in tool("qpdf", "--check", path)
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_fonts_are_embedded_and_each_subset_has_its_own_name(edition, profile):
+def test_fonts_are_embedded_and_each_subset_has_its_own_name(built):
     """ISO 32000-1, 9.6.4 (a subset's tag names one subset); ISO 19005-3, 6.2.11.4.1-t1;
     ISO 14289-1, 7.21.4.1-t1: poppler's pdffonts and pikepdf agree."""
-    listing = tool("pdffonts", edition(profile)).splitlines()[2:]
+    path, _ = built
+    listing = tool("pdffonts", path).splitlines()[2:]
     rows = [line.split() for line in listing]
     assert rows and all(r[-5] == "yes" for r in rows), listing  # emb
-    with pikepdf.open(edition(profile)) as pdf:
+    with pikepdf.open(path) as pdf:
         programs: dict[str, set[str]] = {}
         for font, program in composite_fonts(pdf):
             assert program is not None, font.BaseFont
@@ -298,11 +321,11 @@ def test_fonts_are_embedded_and_each_subset_has_its_own_name(edition, profile):
     assert max(faces.values()) == 1, faces  # one subset per face: the sections' merged
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_glyph_widths_agree_with_the_font_programs(edition, profile):
+def test_glyph_widths_agree_with_the_font_programs(built):
     """ISO 19005-3, 6.2.11.5-t1; ISO 14289-1, 7.21.5-t1: /W against the font's hmtx,
     within one unit in a thousand."""
-    with pikepdf.open(edition(profile)) as pdf:
+    path, _ = built
+    with pikepdf.open(path) as pdf:
         checked = 0
         for font, program in composite_fonts(pdf):
             with TTFont(io.BytesIO(program.read_bytes())) as tt:
@@ -316,11 +339,11 @@ def test_glyph_widths_agree_with_the_font_programs(edition, profile):
     assert checked > 50
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_no_text_shows_the_notdef_glyph(edition, profile):
+def test_no_text_shows_the_notdef_glyph(built):
     """ISO 19005-3, 6.2.11.8-t1; ISO 14289-1, 7.21.8-t1: no glyph 0 in any text shown
     (with Identity-H, code = CID = glyph id)."""
-    with pikepdf.open(edition(profile)) as pdf:
+    path, _ = built
+    with pikepdf.open(path) as pdf:
         shown = list(text_shown(pdf))
     assert sum(len(s.codes) for s in shown) > 1000
     for s in shown:
@@ -328,14 +351,14 @@ def test_no_text_shows_the_notdef_glyph(edition, profile):
             assert 0 not in s.codes, (s.page, s.font.BaseFont)
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_not_encrypted_and_no_scripts_or_automatic_actions(edition, profile):
+def test_not_encrypted_and_no_scripts_or_automatic_actions(built):
     """ISO 19005-3, 6.1.3-t2, 6.5.1-t1, 6.5.2-t1/t2; ISO 15930-7 (no encryption, no
     JavaScript, no actions that run by themselves)."""
-    info = tool("pdfinfo", edition(profile))
+    path, _ = built
+    info = tool("pdfinfo", path)
     assert re.search(r"^Encrypted:\s+no$", info, re.M)
     assert re.search(r"^JavaScript:\s+no$", info, re.M)
-    with pikepdf.open(edition(profile)) as pdf:
+    with pikepdf.open(path) as pdf:
         assert "/Encrypt" not in pdf.trailer
         assert "/OpenAction" not in pdf.Root and "/AA" not in pdf.Root
         assert all("/AA" not in page.obj for page in pdf.pages)
@@ -345,11 +368,11 @@ def test_not_encrypted_and_no_scripts_or_automatic_actions(edition, profile):
                 assert action.S in (Name.URI, Name.GoTo), action.S
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_xmp_is_well_formed_and_matches_the_document_information(edition, profile):
+def test_xmp_is_well_formed_and_matches_the_document_information(built):
     """ISO 19005-3, 6.6.2.1-t2/t3/t4 (no bytes or encoding attribute, well-formed XML);
     ISO 32000-1, 14.3.3 (Info and XMP say the same title, author and dates)."""
-    with pikepdf.open(edition(profile)) as pdf:
+    path, _ = built
+    with pikepdf.open(path) as pdf:
         raw = pdf.Root.Metadata.read_bytes()
         info = pdf.docinfo
         header = re.match(rb"<\?xpacket([^?]*)\?>", raw)
@@ -415,11 +438,12 @@ def test_print_boxes_nest(edition):
                 assert inner[2] <= outer[2] and inner[3] <= outer[3], i
 
 
-@pytest.mark.parametrize("profile", ["print", "archive"])
-def test_no_image_asks_to_be_smoothed(edition, profile):
+@pytest.mark.parametrize("built", PRINTED, indirect=True, ids=PRINTED_IDS)
+def test_no_image_asks_to_be_smoothed(built):
     """ISO 19005-3, 6.2.8-t3 (/Interpolate false or absent); the press prints the pixels
     it is given; no /Alternates or /OPI either (6.2.8-t1/t2)."""
-    with pikepdf.open(edition(profile)) as pdf:
+    path, _ = built
+    with pikepdf.open(path) as pdf:
         found = list(images(pdf))
         assert found
         for image in found:
@@ -427,10 +451,11 @@ def test_no_image_asks_to_be_smoothed(edition, profile):
             assert "/Alternates" not in image.stream_dict and "/OPI" not in image.stream_dict
 
 
-@pytest.mark.parametrize("profile", ["print", "archive"])
-def test_no_transfer_functions_or_halftones(edition, profile):
+@pytest.mark.parametrize("built", PRINTED, indirect=True, ids=PRINTED_IDS)
+def test_no_transfer_functions_or_halftones(built):
     """ISO 19005-3, 6.2.5-t1/t2/t3: no TR, no TR2 but Default, no HTP in graphics states."""
-    with pikepdf.open(edition(profile)) as pdf:
+    path, _ = built
+    with pikepdf.open(path) as pdf:
         for obj in pdf.objects:
             d = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
             if not isinstance(d, pikepdf.Dictionary):
@@ -545,10 +570,10 @@ def test_print_small_reversed_type_is_not_on_photos(sample_edition):
 # ---------------------------------------------------------------- archive: PDF/A-3b
 
 
-def test_archive_header_trailer_and_streams(edition):
+def test_archive_header_trailer_and_streams(archive):
     """ISO 19005-3, 6.1.2-t1/t2 (header and binary comment), 6.1.3-t1 (trailer /ID),
     6.1.7.1-t3 and 6.1.7.2-t1 (no external streams, no LZW)."""
-    path = edition("archive")
+    path = archive
     head = path.read_bytes()[:20].split(b"\n")
     assert re.fullmatch(rb"%PDF-1\.[0-7]\r?", head[0]), head
     assert head[1][:1] == b"%" and all(b > 127 for b in head[1][1:5]), head
@@ -564,10 +589,10 @@ def test_archive_header_trailer_and_streams(edition):
                 )
 
 
-def test_archive_is_identified_and_uses_predefined_xmp_schemas(edition):
+def test_archive_is_identified_and_uses_predefined_xmp_schemas(archive):
     """ISO 19005-3, 6.6.4-t1..t5 (pdfaid part 3, conformance B), 6.6.2.3.1-t1 (only
     properties of predefined schemas, as no extension schema is declared)."""
-    with pikepdf.open(edition("archive")) as pdf:
+    with pikepdf.open(archive) as pdf:
         xmp = xmp_of(pdf)
     assert xmp_values(xmp, "pdfaid:part") == ["3"]
     assert xmp_values(xmp, "pdfaid:conformance") == ["B"]
@@ -586,10 +611,10 @@ def test_archive_is_identified_and_uses_predefined_xmp_schemas(edition):
     assert used <= predefined, used - predefined
 
 
-def test_archive_output_intent_is_srgb_and_no_device_cmyk(edition):
+def test_archive_output_intent_is_srgb_and_no_device_cmyk(archive):
     """ISO 19005-3, 6.2.3-t1 (a GTS_PDFA1 intent with an RGB profile), 6.2.4.3-t3 (no
     DeviceCMYK without a CMYK intent)."""
-    with pikepdf.open(edition("archive")) as pdf:
+    with pikepdf.open(archive) as pdf:
         intents = list(pdf.Root.OutputIntents)
         assert [str(i.S) for i in intents] == ["/GTS_PDFA1"]
         icc = intents[0].DestOutputProfile.read_bytes()
@@ -600,11 +625,11 @@ def test_archive_output_intent_is_srgb_and_no_device_cmyk(edition):
                 assert "/DeviceCMYK" not in repr(d.get("/ColorSpace", "")), obj.objgen
 
 
-def test_archive_annotations_print_and_have_no_other_appearance(edition):
+def test_archive_annotations_print_and_have_no_other_appearance(archive):
     """ISO 19005-3, 6.3.1-t1 (allowed types), 6.3.2-t1/t2 (F with Print set, Hidden,
     Invisible, NoView and ToggleNoView clear), 6.3.3-t1/t2 (an appearance, of N only,
     except for links and pop-ups)."""
-    with pikepdf.open(edition("archive")) as pdf:
+    with pikepdf.open(archive) as pdf:
         found = list(annotations(pdf))
         assert found  # the archive keeps its links
         for page, annot in found:
@@ -617,10 +642,10 @@ def test_archive_annotations_print_and_have_no_other_appearance(edition):
                 assert annot.Subtype in (Name.Link, Name.Popup), page
 
 
-def test_archive_embedded_files_are_associated_with_mime_types(edition):
+def test_archive_embedded_files_are_associated_with_mime_types(archive):
     """ISO 19005-3, 6.8-t1..t4: each embedded file has F and UF, a MIME type (/Subtype),
     a relationship, and is listed in the catalog's /AF."""
-    with pikepdf.open(edition("archive")) as pdf:
+    with pikepdf.open(archive) as pdf:
         af = {spec.objgen for spec in pdf.Root.AF}
         assert len(pdf.attachments) == len(af) > 10
         for name, spec in pdf.attachments.items():
@@ -892,9 +917,10 @@ def errors(path: Path, profile: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("profile", PROFILE_NAMES)
-def test_clean_editions_pass_their_standard(edition, profile):
-    assert errors(edition(profile), profile) == []
+def test_clean_editions_pass_their_standard(built):
+    """`edition check` says nothing against the standard of a clean edition."""
+    path, profile = built
+    assert errors(path, profile) == []
 
 
 def test_sample_print_has_no_ink_warnings(sample_edition):
