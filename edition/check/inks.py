@@ -113,12 +113,13 @@ class _Reader:
                 continue
             op = str(inst.operator)
             args = list(inst.operands)
+            nums = [_num(a) for a in args]  # operands as numbers (0 where they are not)
             if op == "q":
                 stack.append(state.copy())
             elif op == "Q" and stack:
                 state = stack.pop()
             elif op == "cm" and len(args) == 6:
-                state.ctm = _mul(_matrix(args), state.ctm)
+                state.ctm = _mul(_matrix(nums), state.ctm)
             elif op == "cs" and args:
                 state.space = _space(resources, args[0])
                 if str(args[0]) == "/Pattern":
@@ -127,24 +128,24 @@ class _Reader:
                 if state.space == "cmyk":
                     state.colour = (0.0, 0.0, 0.0, 1.0)
             elif op in ("sc", "scn") and args and all(_is_number(a) for a in args):
-                state.colour = tuple(float(a) for a in args)
+                state.colour = tuple(nums)
             elif op == "k":
-                state.space, state.colour = "cmyk", tuple(float(a) for a in args)
+                state.space, state.colour = "cmyk", tuple(nums)
             elif op == "g":
-                state.space, state.colour = "gray", (float(args[0]),)
+                state.space, state.colour = "gray", (nums[0],)
             elif op == "rg":
-                state.space, state.colour = "rgb", tuple(float(a) for a in args)
+                state.space, state.colour = "rgb", tuple(nums)
             elif op == "gs" and args:
                 gs = _resource(resources, "/ExtGState", args[0])
                 if isinstance(gs, pikepdf.Dictionary) and "/ca" in gs:
-                    state.alpha = float(gs.ca)
+                    state.alpha = _num(gs.ca)
             elif op in ("m", "l") and len(args) == 2:
                 subpaths += op == "m"
-                path.append(_point(state.ctm, float(args[0]), float(args[1])))
+                path.append(_point(state.ctm, nums[0], nums[1]))
             elif op in ("c", "v", "y") and len(args) >= 4:
-                path.append(_point(state.ctm, float(args[-2]), float(args[-1])))
+                path.append(_point(state.ctm, nums[-2], nums[-1]))
             elif op == "re" and len(args) == 4:
-                x, y, w, h = (float(a) for a in args)
+                x, y, w, h = nums
                 subpaths += 1
                 path += [_point(state.ctm, x + dx, y + dy) for dx in (0, w) for dy in (0, h)]
             elif op in ("f", "F", "f*", "B", "B*", "b", "b*"):
@@ -161,23 +162,23 @@ class _Reader:
                 tm = tlm = IDENTITY
             elif op == "Tf" and len(args) == 2:
                 state.font = _resource(resources, "/Font", args[0])
-                state.size = float(args[1])
+                state.size = nums[1]
             elif op == "Tc":
-                state.char_space = float(args[0])
+                state.char_space = nums[0]
             elif op == "Tw":
-                state.word_space = float(args[0])
+                state.word_space = nums[0]
             elif op == "Tz":
-                state.scale = float(args[0]) / 100
+                state.scale = nums[0] / 100
             elif op == "TL":
-                state.leading = float(args[0])
+                state.leading = nums[0]
             elif op == "Ts":
-                state.rise = float(args[0])
+                state.rise = nums[0]
             elif op == "Tm" and len(args) == 6:
-                tm = tlm = _matrix(args)
+                tm = tlm = _matrix(nums)
             elif op in ("Td", "TD") and len(args) == 2:
                 if op == "TD":
-                    state.leading = -float(args[1])
-                tm = tlm = _mul((1, 0, 0, 1, float(args[0]), float(args[1])), tlm)
+                    state.leading = -nums[1]
+                tm = tlm = _mul((1, 0, 0, 1, nums[0], nums[1]), tlm)
             elif op == "T*":
                 tm = tlm = _mul((1, 0, 0, 1, 0, -state.leading), tlm)
             elif op in ("Tj", "TJ", "'", '"') and args:
@@ -199,8 +200,9 @@ class _Reader:
             self.grounds.append(((min(xs), min(ys), max(xs), max(ys)), True))
         elif xobj.get("/Subtype") == Name.Form:
             inner = state.copy()
-            if "/Matrix" in xobj:
-                inner.ctm = _mul(_matrix(list(xobj.Matrix)), state.ctm)
+            matrix = [_num(v) for v in xobj.get("/Matrix", [])]
+            if len(matrix) == 6:
+                inner.ctm = _mul(_matrix(matrix), state.ctm)
             self.read(xobj, xobj.get("/Resources", resources), inner, depth + 1)
 
     def _show(self, state: _State, tm: Matrix, what: pikepdf.Object) -> Matrix:
@@ -353,9 +355,13 @@ def _notdef_codes(font: pikepdf.Dictionary) -> frozenset[int]:
     return frozenset(codes)
 
 
-def _matrix(args: list[pikepdf.Object]) -> Matrix:
-    a, b, c, d, e, f = (float(v) for v in args)  # type: ignore[arg-type]
+def _matrix(values: list[float]) -> Matrix:
+    a, b, c, d, e, f = values
     return (a, b, c, d, e, f)
+
+
+def _num(value: object) -> float:
+    return float(value) if _is_number(value) else 0.0  # type: ignore[arg-type]
 
 
 def _is_number(value: object) -> bool:
