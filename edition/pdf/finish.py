@@ -315,9 +315,12 @@ def _manifest(plan: Plan, sources: list[Source]) -> bytes:
         "rebuild": f"extract every file into a folder named '{plan.issue.id}', then "
         f"`edition build {plan.issue.id} --profile archive`",
         "programs": {"edition": __version__, "WeasyPrint": weasyprint},
+        # What the rendering reads from assets/ (fonts, colour profile, hyphenation), not
+        # the notes beside them.
         "assets": {
             path.relative_to(assets).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in folder_files(assets)
+            if path.parent != assets
         },
         "files": {
             s.name: hashlib.sha256(s.data).hexdigest()
