@@ -757,7 +757,8 @@ def make_issue(
         'magazine = "IDM"',
         'tagline = "Majalah Pertahanan Indonesia"',
         'price = "Rp 45.000"',
-        f'issn = "ISSN 2024-0{ISSUE_NUMBER}"',
+        'issn = "ISSN 2024-0147"',  # the magazine's, the same in every issue
+        'ean = "9772024014004"',
         'language = "id"',
         'layout = "classic"',
         "",

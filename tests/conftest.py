@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import shutil
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,3 +183,9 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Builds:
 @pytest.fixture(scope="session")
 def sample_pdf(sample_build: Builds) -> Path:
     return sample_build.pdf("print")
+
+
+@pytest.fixture(scope="session")
+def sample_edition(sample_build: Builds) -> Callable[[str], Path]:
+    """The sample issue's PDF of a profile, built once a session (see `sample_build`)."""
+    return sample_build.pdf

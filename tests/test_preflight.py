@@ -39,6 +39,7 @@ MM = 72 / 25.4
 W, H = 210 * MM, 297 * MM
 BLEED = 3 * MM
 ISSUE_ID = "minimal"
+LAYOUT = REPO / "layouts" / "classic"  # embedded in the archive edition with the sources
 FINDING_KEYS = {"severity", "code", "message", "file", "line", "page", "object"}
 
 
@@ -99,6 +100,11 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Clean:
     root = tmp_path_factory.mktemp("clean")
     issue = root / ISSUE_ID
     shutil.copytree(FIXTURES / ISSUE_ID, issue)
+    toml = issue / "issue.toml"  # the cover's alt text: the screen edition has all of them
+    text = toml.read_text("utf-8").replace(
+        "[cover]\n", '[cover]\nalt = "Langit di atas pantai."\n', 1
+    )
+    toml.write_text(text, "utf-8")
     enlarge_photos(issue)
     out = root / "dist"
     output = {
@@ -607,11 +613,25 @@ def test_sources_missing_from_the_archive(clean, tmp_path):
     mutate(clean.pdf("archive"), out / ISSUE_ID / f"{ISSUE_ID}-archive.pdf", drop_all)
     found = findings(check(clean.issue, out, "--profile", "archive", exit_code=1))
     assert len(with_code(found, "pdfa.no-af")) == 1
-    assert sorted(f["object"] for f in with_code(found, "pdfa.source-missing")) == [
+    missing = sorted(f["object"] for f in with_code(found, "pdfa.source-missing"))
+    assert missing == [
+        "ads/full.png",
+        "ads/half.png",
         "articles/gudang-baru.md",
         "articles/latihan-gabungan.md",
         "articles/patroli-utara.md",
+        "edition.json",
         "issue.toml",
+        *sorted(
+            f"layouts/classic/{p.relative_to(LAYOUT).as_posix()}"
+            for p in LAYOUT.rglob("*")
+            if p.is_file()
+        ),
+        "photos/cover.jpg",
+        "photos/inframe-1.jpg",
+        "photos/inframe-2.jpg",
+        "photos/lead-a.jpg",
+        "photos/lead-b.jpg",
     ]
 
 

@@ -1,5 +1,6 @@
 """Preflight of the built PDF as a whole: page count, fonts, colour spaces, output intents
-and XMP, tags and bookmarks, embedded sources, articles and half-page ads where planned."""
+and XMP, tags and bookmarks, embedded sources, the rules of the standard the profile
+claims (conformance.py), articles, half-page ads and photos where planned."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
+from edition.check.conformance import check_conformance
 from edition.check.content import entry, mentions_rgb, page_images, resources
 from edition.errors import Finding, Location, Severity
-from edition.plan.model import AdPage, ImageRequest, Plan
+from edition.pdf.finish import MANIFEST, archive_files
+from edition.plan.model import AdPage, ImageRequest, Plan, Slot
 from edition.profiles import Profile
 from edition.share import fonts_dir
 
@@ -226,11 +229,11 @@ def _alt_texts(tree: pikepdf.Object, loc: Location) -> list[Finding]:
     if missing:
         return [
             Finding(
-                f"{missing} figure(s) without alt text",
+                f"{missing} figure(s) without alt text (ISO 14289-1, 7.3)",
                 loc,
-                "give every photo a caption",
+                "give every photo a caption, or the cover an 'alt' in issue.toml",
                 "pdf.no-alt",
-                WARNING,
+                ERROR,
             )
         ]
     return []
@@ -266,10 +269,9 @@ def _sources_embedded(pdf: pikepdf.Pdf, plan: Plan | None, loc: Location) -> lis
                         "pdfa.af-relationship",
                     )
                 )
-    wanted = {"issue.toml"}
+    wanted = {"issue.toml", MANIFEST}
     if plan is not None:
-        root = plan.issue.root.resolve()
-        wanted |= {a.path.resolve().relative_to(root).as_posix() for a in plan.issue.articles}
+        wanted |= set(archive_files(plan))
     for name in sorted(wanted - names):
         out.append(
             Finding(
@@ -441,8 +443,9 @@ def check_document(
     out += _fonts(pdf, loc)
     out += _colour_spaces(pdf, profile, loc)
     out += _structure(pdf, profile, loc)
-    if profile.name == "archive":
+    if profile.embed_sources:
         out += _sources_embedded(pdf, plan, loc)
+    out += check_conformance(pdf, path, profile)
     return out
 
 
@@ -452,6 +455,93 @@ def check_placement(
     """Articles and half-page ads where the flatplan put them."""
     loc = Location(path)
     marks = _bookmarks(path)
-    return _half_ads(pdf, marks, plan, photo_files, loc) + _planned_pages(
-        marks, len(pdf.pages), plan, loc
+    return (
+        _half_ads(pdf, marks, plan, photo_files, loc)
+        + _planned_pages(marks, len(pdf.pages), plan, loc)
+        + _photos(pdf, plan, photo_files, loc)
     )
+
+
+def _photos(
+    pdf: pikepdf.Pdf, plan: Plan, photo_files: Mapping[ImageRequest, Path], loc: Location
+) -> list[Finding]:
+    """Each placed photo as the PDF holds it: on which page it sits below the profile's
+    resolution, never enlarged beyond its source's pixels; in the tagged edition, with an
+    alt text of its own rather than its file name."""
+    slots: dict[ImageRequest, Slot] = {}
+    for slot in plan.slots:
+        slots.setdefault(slot.request, slot)
+    by_hash: dict[str, Slot] = {}
+    for request, prepared in photo_files.items():
+        known = slots.get(request)
+        if known is None:
+            continue
+        try:
+            by_hash.setdefault(hashlib.sha256(prepared.read_bytes()).hexdigest(), known)
+        except OSError:
+            continue
+    out: list[Finding] = []
+    reported: set[tuple[Path, int]] = set()
+    for number, page in enumerate(pdf.pages, 1):
+        for _, image in page_images(page):
+            placed = by_hash.get(hashlib.sha256(image.read_raw_bytes()).hexdigest())
+            if placed is None:
+                continue
+            req = placed.request
+            width = int(image.get("/Width", 0))
+            ppi = width / (req.width_mm / 25.4) if req.width_mm else 0.0
+            name = req.source.name
+            if round(ppi) < req.dpi and (req.source, number) not in reported:
+                reported.add((req.source, number))
+                out.append(
+                    Finding(
+                        f"photo {name} is placed at {ppi:.0f} ppi; the edition needs {req.dpi}",
+                        loc,
+                        "use a larger original, or place it smaller",
+                        "pdf.low-resolution",
+                        WARNING,
+                        page=number,
+                        obj=name,
+                    )
+                )
+            # Vector artwork (a PDF ad) is drawn at the slot's size: it has no pixels of its own.
+            source_w = 0 if req.source.suffix.lower() == ".pdf" else _source_width(placed)
+            if source_w and width > source_w + 1:
+                out.append(
+                    Finding(
+                        f"photo {name} was enlarged from {source_w} to {width} pixels across",
+                        loc,
+                        "an enlarged photo is no sharper, and the printer's preflight cannot "
+                        "see its real resolution: place it at its own",
+                        "pdf.upsampled",
+                        ERROR,
+                        page=number,
+                        obj=name,
+                    )
+                )
+    if "/StructTreeRoot" in pdf.Root:
+        for slot in slots.values():
+            if not slot.caption:
+                out.append(
+                    Finding(
+                        f"photo {slot.request.source.name} has no caption or alt text: its "
+                        "file name stands in for what it shows",
+                        Location(slot.request.source),
+                        "give it a caption (the cover: 'alt' under [cover] in issue.toml)",
+                        "photo.no-alt",
+                        WARNING,
+                        obj=slot.request.source.name,
+                    )
+                )
+    return out
+
+
+def _source_width(slot: Slot) -> int:
+    """Pixels across of the part of the source that fills the slot."""
+    sw, sh = slot.source_px
+    req = slot.request
+    if not sw or not sh or not req.width_mm or not req.height_mm:
+        return 0
+    if req.crop:
+        return round(min(float(sw), sh * req.width_mm / req.height_mm))
+    return sw

@@ -128,7 +128,7 @@ def _finding(
 def _resolution(place: Placement, profile: Profile, on: list[int]) -> list[Finding]:
     req = place.slot.request
     dpi = place.slot.effective_dpi
-    if dpi >= profile.dpi * 0.97:  # a few dpi short is below what anyone can see
+    if round(dpi) >= profile.dpi:  # anything short is reported: the printer sees it too
         return []
     severity = ERROR if dpi < profile.dpi / 2 else WARNING
     return [

@@ -431,13 +431,13 @@ def _build(
 
 def _finish(plan: Plan, profile: Profile) -> Finish:
     from edition.language.dates import month_year
-    from edition.pdf.finish import Finish, Source, issue_sources
+    from edition.pdf.finish import Finish, Source, archive_sources
 
     issue = plan.issue
     spec = issue.spec
     sources: tuple[Source, ...] = ()
     if profile.embed_sources:
-        sources = issue_sources(issue.root, [a.path for a in issue.articles])
+        sources = archive_sources(plan)
     title = " ".join(p for p in (spec.magazine, spec.title) if p)
     strings = plan.layout.text(spec.language)
     return Finish(

@@ -409,7 +409,11 @@ def _load_issue(root: Path) -> Issue:
     cover = None
     if spec.cover is not None:
         cover = reading.photo(
-            spec.cover.photo, loc("cover", "photo"), "cover photo", credit=spec.cover.credit
+            spec.cover.photo,
+            loc("cover", "photo"),
+            "cover photo",
+            caption=spec.cover.alt,
+            credit=spec.cover.credit,
         )
         check_slug(spec.cover.lead, "cover", "lead")
         for slug in spec.cover.lines:

@@ -198,6 +198,15 @@ def pydantic_findings(
                     f"{code}.bad-value",
                 )
             )
+        elif "hint" in err.get("ctx", {}):  # a validator's own words and advice
+            findings.append(
+                Finding(
+                    f"'{name}': {err['msg']}",
+                    Location(path, line),
+                    str(err["ctx"]["hint"]),
+                    f"{code}.{kind.replace('_', '-')}",
+                )
+            )
         elif kind == "value_error" and " (" in str(err.get("ctx", {}).get("error", "")):
             # Our validators say what is wrong and, in brackets, what to do.
             what, _, hint = str(err["ctx"]["error"]).rpartition(" (")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from edition.errors import Finding
 from edition.issue.text import is_email, web_url
@@ -49,6 +51,8 @@ class ArticleMeta(Strict):
 class CoverSpec(Strict):
     photo: str
     credit: str | None = None
+    # What the photo shows, for readers who cannot see it (the cover prints no caption).
+    alt: str | None = None
     lead: str | None = None
     lines: list[str] = Field(default_factory=list)
 
@@ -126,6 +130,7 @@ class IssueSpec(Strict):
     tagline: str | None = None
     price: str | None = None
     issn: str | None = None
+    ean: str | None = None  # the EAN-13 of the cover's barcode (977 + ISSN for a serial)
     language: str = "id"
     # The time zone of the issue's date ("+07:00"), for the PDF's dates; else the layout's.
     time_zone: str | None = Field(default=None, pattern=r"^[+-](0\d|1[0-4]):[0-5]\d$")
@@ -138,6 +143,104 @@ class IssueSpec(Strict):
     popular: list[PopularSpec] = Field(default_factory=list)
     imprint: ImprintSpec | None = None
     ads: list[AdSpec] = Field(default_factory=list)
+
+    @field_validator("issn")
+    @classmethod
+    def _valid_issn(cls, value: str | None) -> str | None:
+        if value is not None:
+            issn_digits(value)
+        return value
+
+    @field_validator("ean")
+    @classmethod
+    def _valid_ean(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A valid EAN-13; a serial's (977) carries the ISSN's first seven digits."""
+        if value is None:
+            return value
+        ean = ean13_digits(value)
+        issn = info.data.get("issn")
+        if issn and ean.startswith("977"):
+            seven = issn_digits(issn)[:7]
+            if ean[3:10] != seven:
+                want = "977" + seven + ean[10:12]
+                raise PydanticCustomError(
+                    "ean_issn",
+                    "{value} does not carry the ISSN's digits {issn}",
+                    {
+                        "value": repr(value),
+                        "issn": seven,
+                        "hint": "a serial's EAN-13 is 977, the ISSN's first seven digits, "
+                        f"two price digits and a check digit: '{want}{ean13_check(want)}'",
+                    },
+                )
+        return value
+
+
+ISSN_FORMAT = re.compile(r"^(?:ISSN\s+)?(\d{4})-?(\d{3}[\dXx])$")
+
+
+def issn_check(seven: str) -> str:
+    """The ISSN check digit of its first seven digits (ISO 3297: weights 8 to 2, mod 11)."""
+    rest = sum(int(d) * w for d, w in zip(seven, range(8, 1, -1), strict=True)) % 11
+    check = (11 - rest) % 11
+    return "X" if check == 10 else str(check)
+
+
+def issn_digits(value: str) -> str:
+    """The eight characters of a valid ISSN ("ISSN 2024-0147" or "2024-0147"), or a
+    PydanticCustomError that says what is wrong and gives the right check digit."""
+    m = ISSN_FORMAT.match(value.strip())
+    if m is None:
+        raise PydanticCustomError(
+            "issn_format",
+            "{value} is not an ISSN",
+            {
+                "value": repr(value),
+                "hint": "write it as 'ISSN NNNN-NNNC': 7 digits and a check digit, 0-9 or X",
+            },
+        )
+    digits = (m.group(1) + m.group(2)).upper()
+    want = issn_check(digits[:7])
+    if digits[7] != want:
+        raise PydanticCustomError(
+            "issn_check",
+            "{value} has a wrong check digit",
+            {
+                "value": repr(value),
+                "hint": f"the check digit of {digits[:4]}-{digits[4:7]} is {want}: "
+                f"write 'ISSN {digits[:4]}-{digits[4:7]}{want}'",
+            },
+        )
+    return digits
+
+
+def ean13_check(twelve: str) -> str:
+    """The EAN-13 check digit of its first twelve digits (weights 1 and 3, mod 10)."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(twelve))
+    return str((10 - total % 10) % 10)
+
+
+def ean13_digits(value: str) -> str:
+    """The thirteen digits of a valid EAN-13 (spaces and hyphens allowed between them), or
+    a PydanticCustomError that says what is wrong and gives the right check digit."""
+    digits = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"\d{13}", digits):
+        raise PydanticCustomError(
+            "ean_format",
+            "{value} is not an EAN-13 (13 digits)",
+            {"value": repr(value), "hint": "write the 13 digits under the barcode"},
+        )
+    want = ean13_check(digits[:12])
+    if digits[12] != want:
+        raise PydanticCustomError(
+            "ean_check",
+            "{value} has a wrong check digit",
+            {
+                "value": repr(value),
+                "hint": f"the check digit of {digits[:12]} is {want}: write '{digits[:12]}{want}'",
+            },
+        )
+    return digits
 
 
 # --- resolved objects (paths checked, articles parsed) -----------------------

@@ -114,7 +114,8 @@ def prepare_one(req: ImageRequest, out_dir: Path, content_hash: str) -> Prepared
             AD_PDF, "rasterising the PDF artwork", req.source, _render_pdf, req
         )
         tw, th = req.target_px(sw, sh)
-        return _finish_prepared(img, req, out, tw, th, sw, sh)
+        # Vector artwork is drawn at the slot's size: never short of pixels.
+        return _finish_prepared(img, req, out, tw, th, sw, sh, vector=True)
     with reading(req.source), open_header(req.source) as src:
         src_w, src_h = src.size
         rotated = is_rotated(src)
@@ -130,9 +131,34 @@ def prepare_one(req: ImageRequest, out_dir: Path, content_hash: str) -> Prepared
     return _finish_prepared(img, req, out, tw, th, sw, sh)
 
 
+def no_upsampling(req: ImageRequest, sw: int, sh: int, tw: int, th: int) -> tuple[int, int]:
+    """The prepared size: the slot's pixels at the profile's resolution, or fewer when the
+    source has fewer. An enlarged photo is no sharper, and the printer's preflight would see
+    the profile's resolution instead of the photo's own (preflight reports it instead)."""
+    if req.crop:
+        # The part of the source that fills the box, at the box's shape.
+        crop_w = min(float(sw), sh * tw / th)
+        if crop_w >= tw:
+            return tw, th
+        return max(1, round(crop_w)), max(1, round(crop_w * th / tw))
+    if tw <= sw and th <= sh:
+        return tw, th
+    return sw, sh  # fitted inside the box: its shape is the source's
+
+
 def _finish_prepared(
-    img: Image.Image, req: ImageRequest, out: Path, tw: int, th: int, sw: int, sh: int
+    img: Image.Image,
+    req: ImageRequest,
+    out: Path,
+    tw: int,
+    th: int,
+    sw: int,
+    sh: int,
+    *,
+    vector: bool = False,
 ) -> PreparedImage:
+    if not vector:
+        tw, th = no_upsampling(req, sw, sh, tw, th)
     if req.crop:
         img = ImageOps.fit(img, (tw, th), Image.Resampling.LANCZOS, centering=(0.5, 0.45))
     else:
