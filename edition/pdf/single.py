@@ -14,6 +14,7 @@ from pathlib import Path
 from edition.errors import Finding
 from edition.pdf.engine import weasyprint
 from edition.pdf.fetch import FetchRules, safe_fetcher
+from edition.pdf.grid import render_on_grid
 from edition.pdf.worker import findings_from_log, weasyprint_warnings
 from edition.plan.model import AdPage, ImageRequest, Plan, Section
 from edition.profiles import Profile
@@ -42,7 +43,9 @@ def lay_out_one_pass(
     html_class = weasyprint().HTML
     fetcher = safe_fetcher(rules)
     with weasyprint_warnings() as records:
-        document = html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render()
+        document = render_on_grid(
+            html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher)
+        )
         pages = list(document.pages)
         padded = (-len(pages)) % profile.pad_to
         if padded:

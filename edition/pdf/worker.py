@@ -15,6 +15,7 @@ import pikepdf
 from edition.errors import Finding, Severity
 from edition.pdf.engine import weasyprint
 from edition.pdf.fetch import FetchRules, safe_fetcher
+from edition.pdf.grid import render_on_grid
 
 
 class _Collect(logging.Handler):
@@ -90,7 +91,8 @@ def render_job(job: Job) -> Laid:
     html_class = weasyprint().HTML
     fetcher = safe_fetcher(fetch_rules(job))
     with weasyprint_warnings() as records:
-        document = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render()
+        html = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
+        document = render_on_grid(html)
         data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True)
     # Compressed here, in parallel and once per section, so that assembling the edition
     # only copies streams (qpdf keeps compressed streams as they are).
