@@ -23,9 +23,11 @@ _DASHES = (
 
 
 def typographic(text: str) -> str:
-    """Plain text with typewriter quotes and dashes made typographic, as the Markdown
-    of the articles is: "a" -> “a”, 'a' -> ‘a’, Jum'at -> Jum’at, '90-an -> ’90-an,
-    -- -> –, --- -> —, a spaced hyphen between words -> an en dash, ... -> …"""
+    """Plain text with typewriter quotes and dashes made typographic, as the Markdown of
+    the articles is: double and single quotes open or close by what stands before them,
+    an apostrophe between letters (Jum'at) or before a shortened year ('90-an) is U+2019,
+    `--` an en dash, `---` an em dash, a hyphen with a space on both sides an en dash,
+    `...` an ellipsis."""
     for pattern, replacement in _DASHES:
         text = pattern.sub(replacement, text)
     out = []
@@ -39,9 +41,9 @@ def typographic(text: str) -> str:
         if ch == '"':
             out.append("\u201c" if opens else "\u201d")
         elif before.isalnum() and after.isalnum():
-            out.append("\u2019")  # an apostrophe inside a word: Jum’at, Qur’an
+            out.append("\u2019")  # an apostrophe inside a word: Jum'at, Qur'an
         elif opens and after.isdigit() and _elided_year(text, i + 1):
-            out.append("\u2019")  # a year cut short: ’90-an
+            out.append("\u2019")  # a year cut short: '90-an
         else:
             out.append("\u2018" if opens else "\u2019")
     return "".join(out)

@@ -17,7 +17,6 @@ beyond the two class names.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 GRID_BOX = "grid-box"
@@ -152,18 +151,6 @@ def render_on_grid(html: Any, **options: Any) -> Any:
             continue
         box, height, step = measured[id(element)]
         extra = grid_padding(height, step)
-        import os, sys
-        if os.environ.get("GRIDDEBUG"):
-            print("GRID", element.get("class"), f"h={height*0.75:.3f} step={step*0.75:.2f} extra={extra*0.75:.3f} pt={box.padding_top*0.75:.2f} pb={box.padding_bottom*0.75:.2f}", file=sys.stderr)
         if extra > _EPSILON:
             element.set("style", _padded_style(element, box, extra))
     return html.render(**options)
-
-
-def grid_boxes(document: Any) -> Iterator[tuple[int, Any]]:
-    """(page index, box) of every grid box of a laid-out document, for checks and tests."""
-    for index, page in enumerate(document.pages):
-        for box in page._page_box.descendants():
-            element = getattr(box, "element", None)
-            if element is not None and hasattr(box, "style") and GRID_BOX in _classes(element):
-                yield index, box
