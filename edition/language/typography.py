@@ -4,11 +4,12 @@ that never end on one word, and soft hyphens taken out of a word again."""
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 from markupsafe import Markup, escape
 
-from edition.language.hyphenate import SOFT_HYPHEN
+from edition.language.hyphenate import SOFT_HYPHEN, WHOLE
 
 NBSP = "\u00a0"
 
@@ -124,25 +125,42 @@ def bind_last_words(value: str, longest: int | None = None) -> Markup:
 
 
 def without_breaks(fragment: str, word: str, occurrence: int | None = None) -> str:
-    """`fragment` (HTML) with the soft hyphens taken out of `word` where it occurs, so
-    that it stays whole at a line end: only its `occurrence`-th occurrence (0-based) when
-    given, else every one.
+    """`fragment` (HTML of running text) with `word` kept whole where it occurs, so that
+    it is not cut at a line end: only its `occurrence`-th occurrence (0-based) when given,
+    else every one. The word is wrapped in the mark `protect_html` uses (`.whole`), and
+    soft hyphens in it are taken out.
 
     Occurrences are counted in the order of the text, as whole runs of letters spelled
-    exactly as `word` once their soft hyphens are ignored ("pertahanan" is not
-    "Pertahanan", nor part of "pertahanannya"); a word may run on across inline tags.
+    exactly as `word` once soft hyphens are ignored ("pertahanan" is not "Pertahanan",
+    nor part of "pertahanannya"); a word may run on across inline tags, and is then
+    wrapped piece by piece.
     """
     visible, where = _visible(fragment)
-    drop: set[int] = set()
+    pieces: list[list[int]] = []  # offsets in fragment of the characters to wrap, by piece
     seen = 0
     for run in _LETTERS.finditer(visible):
         if run.group().replace(SOFT_HYPHEN, "") != word:
             continue
         if occurrence is None or seen == occurrence:
-            drop.update(
-                where[i] for i in range(run.start(), run.end()) if visible[i] == SOFT_HYPHEN
-            )
+            at = [where[i] for i in range(run.start(), run.end())]
+            pieces.append([at[0]])
+            for previous, offset in itertools.pairwise(at):
+                if offset == previous + 1 or fragment[previous] == "&":
+                    pieces[-1].append(offset)
+                else:
+                    pieces.append([offset])
         seen += 1
-    if not drop:
-        return fragment
-    return "".join(ch for i, ch in enumerate(fragment) if i not in drop)
+    out, pos = [], 0
+    for piece in pieces:
+        start, end = piece[0], _char_end(fragment, piece[-1])
+        out += [fragment[pos:start], WHOLE[0], fragment[start:end].replace(SOFT_HYPHEN, ""),
+                WHOLE[1]]  # fmt: skip
+        pos = end
+    out.append(fragment[pos:])
+    return "".join(out)
+
+
+def _char_end(fragment: str, at: int) -> int:
+    """Where the character (or entity) at `at` of `fragment` ends."""
+    entity = _ENTITY.match(fragment, at)
+    return entity.end() if entity else at + 1

@@ -35,7 +35,8 @@ def _grid_elements(root: Any) -> list[Any]:
 
 def _hide_all_but(root: Any, keep: list[Any]) -> list[tuple[Any, str | None]]:
     """Hide (by a style attribute) every element of the body that is neither a grid box,
-    inside one, nor around one; return what to restore."""
+    inside one, nor around one, and fill the columns of those around one without
+    balancing them; return what to restore."""
     around: set[int] = set()
     parents = {id(child): parent for parent in root.iter() for child in parent}
     for element in keep:
@@ -53,11 +54,20 @@ def _hide_all_but(root: Any, keep: list[Any]) -> list[tuple[Any, str | None]]:
         for child in node:
             if not isinstance(child.tag, str) or id(child) in kept:
                 continue
+            style = child.get("style")
+            changed.append((child, style))
             if id(child) in around:
+                # Columns filled one after the other: balancing them would lay the
+                # boxes out again and again for nothing (their heights stay the same).
+                child.set(
+                    "style",
+                    f"{style}; column-fill: auto !important"
+                    if style
+                    else "column-fill: auto !important",
+                )
                 walk(child)
-                continue
-            changed.append((child, child.get("style")))
-            child.set("style", "display: none !important")
+            else:
+                child.set("style", "display: none !important")
 
     walk(body)
     return changed
@@ -83,26 +93,27 @@ def _line_height(box: Any) -> float | None:
 
 def _measure(page_boxes: list[Any], wanted: set[int]) -> dict[int, tuple[Any, float, float]]:
     """Each grid element laid out in one piece: (its box, border-box height, parent's
-    line height), by id of the element. A box split across columns or pages is left out."""
+    line height), by id of the element. A box split across columns or pages is left
+    out, and so is a grid box inside another (the outer one keeps the grid)."""
     found: dict[int, list[tuple[Any, float]]] = {}
 
-    def walk(box: Any, step: float | None, inside: int | None) -> None:
+    def walk(box: Any, step: float | None, inside: bool) -> None:
         for child in getattr(box, "children", ()):
             if not hasattr(child, "style"):
                 continue
-            key = id(getattr(child, "element", None))
+            here = inside
             if (
-                key in wanted
-                and key != inside  # anonymous boxes inside carry their parent's element
+                not inside
+                and id(getattr(child, "element", None)) in wanted
                 and step
                 and not child.element_tag.endswith(("::before", "::after", "::marker"))
             ):
-                found.setdefault(key, []).append((child, step))
-                inside = key
-            walk(child, _line_height(child) or step, inside)
+                found.setdefault(id(child.element), []).append((child, step))
+                here = True  # its anonymous boxes carry its element too
+            walk(child, _line_height(child) or step, here)
 
     for page in page_boxes:
-        walk(page, None, None)
+        walk(page, None, False)
     out = {}
     for key, boxes in found.items():
         if len(boxes) == 1:

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from edition.errors import EditionError
 from edition.issue.markdown import block_markdown, inline_markdown
 from edition.language.dates import long_date, month_year, short_date
-from edition.language.hyphenate import hyphenate_html
+from edition.language.hyphenate import protect_html
 from edition.language.typography import bind_last_words, typographic
 from edition.layout.templates import environment, template_folders
 from edition.plan.model import ArticleSection, ImageRequest, Plan, Section, Slot
@@ -43,10 +43,11 @@ class Renderer:
         env.filters["mdblock"] = block_markdown
         # Typography: `typo` for plain fields (quotes and dashes as the Markdown makes
         # them), `bind` for display lines (never one word alone on the last line), `hy`
-        # for running text (soft hyphens, only in Indonesian: CSS keeps `hyphens: manual`).
+        # for running text: the words that must stay whole where they stand marked, for
+        # the layout's `hyphens: auto` in Indonesian (see edition/pdf/hyphens.py).
         env.filters["typo"] = typographic
         env.filters["bind"] = bind_last_words
-        env.filters["hy"] = soft_hyphens if _hyphenated(lang) else _as_markup
+        env.filters["hy"] = hyphenation_marks if _hyphenated(lang) else _as_markup
         env.filters["long_date"] = lambda d: long_date(d, lang)
         env.filters["short_date"] = lambda d: short_date(d, lang)
         env.filters["month_year"] = lambda d: month_year(d, lang)
@@ -120,10 +121,10 @@ def _as_markup(value: str) -> Markup:
     return value if isinstance(value, Markup) else Markup(escape(value))
 
 
-def soft_hyphens(value: str) -> Markup:
-    """Running text (escaped, or Markup as it is) with a soft hyphen at every break the
-    Indonesian hyphenator allows; headings and code inside it stay whole."""
-    return Markup(hyphenate_html(str(_as_markup(value))))
+def hyphenation_marks(value: str) -> Markup:
+    """Running text (escaped, or Markup as it is) with the words that must not be cut
+    where they stand (kapal-kapal, an e-mail address) marked `.whole`."""
+    return Markup(protect_html(str(_as_markup(value))))
 
 
 # Markers of page numbers not known yet (characters of Unicode's private use area).
