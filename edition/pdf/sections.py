@@ -34,6 +34,7 @@ import pikepdf
 
 from edition import __version__
 from edition.errors import Finding
+from edition.language.typography import typographic
 from edition.layout.spec import Strings
 from edition.pdf.assemble import LINK_SCHEME, Part, assemble
 from edition.pdf.fetch import FetchRules
@@ -101,7 +102,7 @@ def _anchor(section: Section, strings: Strings) -> tuple[str | None, str | None]
         case NewsSection():
             return section.anchor, strings.news
         case ArticleSection():
-            return section.anchor, section.article.title
+            return section.anchor, typographic(section.article.title)  # as printed
         case InframeSection():
             return section.anchor, strings.inframe
     return None, None
