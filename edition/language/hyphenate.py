@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -505,19 +505,15 @@ def _decode(raw: str) -> tuple[str, list[int]]:
     return "".join(chars), where
 
 
-def hyphenate_html(
+def _rewrite_text(
     fragment: str,
-    *,
-    left: int = LEFT,
-    right: int = RIGHT,
-    skip: Collection[str] = NO_HYPHENS,
+    skip: Collection[str],
+    rewrite: Callable[[str, str, list[int], str, str], str],
 ) -> str:
-    """A sanitised HTML fragment with soft hyphens in the words of its text nodes.
-
-    Tags, attributes and entities are copied as they are, and nothing inside the
-    elements named in `skip` changes; removing every U+00AD from the result gives
-    back the fragment. Idempotent.
-    """
+    """`fragment` with each text node outside the `skip` elements replaced by
+    `rewrite(raw, text, where, before, after)`: its raw HTML, its decoded text, where each
+    character of the text starts in the raw HTML, and the text of the same line that a
+    word may run on from or into (across inline tags)."""
     pieces: list[tuple[str, str]] = []  # (tag name or "" for text, raw)
     pos = 0
     for m in _TAG.finditer(fragment):
@@ -552,13 +548,78 @@ def hyphenate_html(
             if name in skip and not raw.endswith("/>"):
                 depth = max(0, depth - 1) if tag.startswith("/") else depth + 1
             out.append(raw)
-            continue
-        if depth:
+        elif depth:
             out.append(raw)
-            continue
-        text, where = texts[i]
-        before, after = neighbour[i]
+        else:
+            text, where = texts[i]
+            out.append(rewrite(raw, text, where, *neighbour[i]))
+    return "".join(out)
+
+
+def hyphenate_html(
+    fragment: str,
+    *,
+    left: int = LEFT,
+    right: int = RIGHT,
+    skip: Collection[str] = NO_HYPHENS,
+) -> str:
+    """A sanitised HTML fragment with soft hyphens in the words of its text nodes.
+
+    Tags, attributes and entities are copied as they are, and nothing inside the
+    elements named in `skip` changes; removing every U+00AD from the result gives
+    back the fragment. Idempotent.
+    """
+
+    def insert(raw: str, text: str, where: list[int], before: str, after: str) -> str:
         offsets = _breaks_in(text, left, right, before, after)
         raw_offsets = [where[k] for k in offsets if where[k] != where[k - 1]]
-        out.append(_insert(raw, raw_offsets, SOFT_HYPHEN))
-    return "".join(out)
+        return _insert(raw, raw_offsets, SOFT_HYPHEN)
+
+    return _rewrite_text(fragment, skip, insert)
+
+
+WHOLE = ('<span class="whole">', "</span>")
+"""What `protect_html` wraps a run of text in that must not be cut (the layout's CSS
+gives it `hyphens: manual`)."""
+
+
+def protect_html(
+    fragment: str,
+    *,
+    left: int = LEFT,
+    right: int = RIGHT,
+    skip: Collection[str] = NO_HYPHENS,
+    mark: tuple[str, str] = WHOLE,
+) -> str:
+    """A sanitised HTML fragment with the words a hyphenator asked about each word alone
+    would cut, but that must stay whole where they stand, wrapped in `mark`.
+
+    A layout engine that hyphenates by dictionary (WeasyPrint with `hyphens: auto`) sees
+    a word without what surrounds it: `kapal` in kapal-kapal, `redaksi` in an e-mail
+    address, `nesia` after <em>Indo</em>. Each run of text between spaces whose words
+    (runs of letters, each asked alone) would get a break that `hyphenate_text` does not
+    make in that place is wrapped whole. Text inside the `skip` elements and text already
+    inside `mark` stays as it is. Idempotent.
+    """
+    if mark[0] in fragment:
+        return fragment  # protected already
+
+    def wrap(raw: str, text: str, where: list[int], before: str, after: str) -> str:
+        allowed = set(_breaks_in(text, left, right, before, after))
+        spans = []
+        for chunk in _CHUNK.finditer(text):
+            alone = {
+                run.start() + b
+                for run in _RUN.finditer(text, chunk.start(), chunk.end())
+                for b in _breaks_in(run.group(), left, right)
+            }
+            if not alone <= allowed:
+                spans.append((where[chunk.start()], where[chunk.end()]))
+        out, pos = [], 0
+        for start, end in spans:
+            out += [raw[pos:start], mark[0], raw[start:end], mark[1]]
+            pos = end
+        out.append(raw[pos:])
+        return "".join(out)
+
+    return _rewrite_text(fragment, skip, wrap)

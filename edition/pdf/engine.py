@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from types import ModuleType
 
+from edition.pdf.hyphens import use_indonesian_rules
 from edition.share import fonts_dir
 from edition.store.atomic import atomic_write_text
 from edition.store.paths import private_dir
@@ -37,10 +38,12 @@ def isolate_fonts() -> Path:
 
 @functools.cache
 def weasyprint() -> ModuleType:
-    """The weasyprint module, fonts isolated first (Pango reads fontconfig once)."""
+    """The weasyprint module, fonts isolated first (Pango reads fontconfig once), and
+    Indonesian hyphenated by edition's rules."""
     isolate_fonts()
     import weasyprint as module
 
+    use_indonesian_rules()
     return module
 
 

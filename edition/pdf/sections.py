@@ -44,6 +44,7 @@ import pikepdf
 
 from edition import __version__
 from edition.errors import EditionError, Finding
+from edition.language.typography import typographic
 from edition.layout.spec import Strings
 from edition.pdf.assemble import LINK_SCHEME, Part, assemble, overlay_page, shift_page
 from edition.pdf.fetch import FetchRules
@@ -185,7 +186,7 @@ def anchor_of(section: Section, strings: Strings) -> tuple[str | None, str | Non
         case NewsSection():
             return section.anchor, strings.news
         case ArticleSection():
-            return section.anchor, section.article.title
+            return section.anchor, typographic(section.article.title)  # as printed
         case InframeSection():
             return section.anchor, strings.inframe
     return None, None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from edition.errors import Finding
 from edition.pdf.engine import weasyprint
 from edition.pdf.fetch import FetchRules, refusals_end_in_a_finding, safe_fetcher
+from edition.pdf.grid import render_on_grid
 from edition.pdf.worker import findings_from_log, weasyprint_warnings
 from edition.plan.model import ImageRequest, Plan
 from edition.plan.pad import pad_plan
@@ -46,15 +47,17 @@ def lay_out_one_pass(
     html_class = weasyprint().HTML
     fetcher = safe_fetcher(rules)
     with weasyprint_warnings() as records, refusals_end_in_a_finding():
-        document = html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render()
+        document = render_on_grid(
+            html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher)
+        )
         padded = (-len(document.pages)) % profile.pad_to
         if padded:
             more = pad_plan(plan, padded)
             if all(s.request in photo_urls for s in more.slots):
                 html = Renderer(more, profile, photo_urls).html()
-                document = html_class(
-                    string=html, base_url=str(root) + "/", url_fetcher=fetcher
-                ).render()
+                document = render_on_grid(
+                    html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher)
+                )
         pages = list(document.pages)
         data = document.copy(pages).write_pdf(
             pdf_identifier=f"{plan.issue.id}-{profile.name}".encode(),

@@ -15,6 +15,7 @@ import pikepdf
 from edition.errors import Finding, Severity
 from edition.pdf.engine import weasyprint
 from edition.pdf.fetch import FetchRules, refusals_end_in_a_finding, safe_fetcher
+from edition.pdf.grid import render_on_grid
 from edition.pdf.measure import SectionMeasure, measure_document
 
 
@@ -95,7 +96,8 @@ def render_job(job: Job) -> Laid:
     html_class = weasyprint().HTML
     fetcher = safe_fetcher(fetch_rules(job))
     with weasyprint_warnings() as records, refusals_end_in_a_finding():
-        document = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render()
+        html = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
+        document = render_on_grid(html)
         measure = measure_document(document)
         data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True)
     # Compressed here, in parallel and once per section, so that assembling the edition

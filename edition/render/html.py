@@ -7,11 +7,13 @@ import re
 from collections.abc import Mapping
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from edition.errors import EditionError
 from edition.issue.markdown import block_markdown, inline_markdown
 from edition.language.dates import long_date, month_year, short_date
+from edition.language.hyphenate import protect_html
+from edition.language.typography import bind_last_words, typographic
 from edition.layout.templates import environment, template_folders
 from edition.plan.model import ArticleSection, ImageRequest, Plan, Section, Slot
 from edition.profiles import Profile
@@ -39,6 +41,13 @@ class Renderer:
         self.strings = layout.text(lang)
         env.filters["md"] = inline_markdown
         env.filters["mdblock"] = block_markdown
+        # Typography: `typo` for plain fields (quotes and dashes as the Markdown makes
+        # them), `bind` for display lines (never one word alone on the last line), `hy`
+        # for running text: the words that must stay whole where they stand marked, for
+        # the layout's `hyphens: auto` in Indonesian (see edition/pdf/hyphens.py).
+        env.filters["typo"] = typographic
+        env.filters["bind"] = bind_last_words
+        env.filters["hy"] = hyphenation_marks if _hyphenated(lang) else _as_markup
         env.filters["long_date"] = lambda d: long_date(d, lang)
         env.filters["short_date"] = lambda d: short_date(d, lang)
         env.filters["month_year"] = lambda d: month_year(d, lang)
@@ -120,6 +129,21 @@ class Renderer:
              "plan": self.plan}
         )  # fmt: skip
         return Markup(module.band(section))  # type: ignore[attr-defined]
+
+
+def _hyphenated(language: str) -> bool:
+    """Is text in `language` hyphenated by edition's own rules (Indonesian)?"""
+    return language.replace("-", "_").split("_")[0].lower() == "id"
+
+
+def _as_markup(value: str) -> Markup:
+    return value if isinstance(value, Markup) else Markup(escape(value))
+
+
+def hyphenation_marks(value: str) -> Markup:
+    """Running text (escaped, or Markup as it is) with the words that must not be cut
+    where they stand (kapal-kapal, an e-mail address) marked `.whole`."""
+    return Markup(protect_html(str(_as_markup(value))))
 
 
 # Markers of page numbers not known yet (characters of Unicode's private use area).
