@@ -661,8 +661,11 @@ def _hyphens(
             run = 0
         if not ln.text.endswith(SOFT) or k + 1 >= len(flow):
             continue
+        # The word goes on at the next line that has letters (a list item's marker, drawn
+        # as a line of its own on the same baseline, is not where it goes on).
+        after = next((f[2].text for f in flow[k + 1 :] if any(c.isalnum() for c in f[2].text)), "")
         head_match = _WORD_END.search(ln.text[:-1])
-        tail_match = _WORD_START.search(flow[k + 1][2].text)
+        tail_match = _WORD_START.search(after)
         head = head_match.group(1) if head_match else ""
         tail = tail_match.group(1) if tail_match else ""
         word = head + tail

@@ -11,7 +11,11 @@ For each article, after every layout, in this order:
 2. A last page less than `fit.half` full gets text pushed onto it by a higher lead photo,
    when a few lines do it (never past `fit.lead_max`, nor under 250 ppi).
 3. Columns of the last page that end more than `fit.balance_lines` apart: the box among
-   them is moved earlier or later in the text.
+   them is moved earlier or later in the text, or the lead photo is nudged by a line or
+   two (which moves the text by as many lines in every column: what keeps a subhead
+   with its lines, or a paragraph's last lines together, then falls elsewhere). On a
+   last page that is nearly full the nudge comes first (a box moved there would shift
+   the whole page); when neither reaches, the text is set a little tighter, once.
 4. A cut word on the third line in a row ending in a hyphen is kept whole.
 5. What is still empty at the foot of a last page less than half full is filled with a
    band across the text width: the Populer list, or one of the magazine's house ads.
@@ -118,7 +122,7 @@ def next_fit(
         return None  # the ad moves to the only page (see _fill): its text is unchanged
     step = _pages_step(base, fit, state, layout)
     if step is None and state.unbalanced:
-        step = _next_move(fit, state)
+        step = _balance(base, fit, state, layout)
     if step is None and (state.widows or state.orphans):
         _, high = _lead_range(base, layout)
         if fit.lead_steps + 1 <= high:
@@ -176,6 +180,35 @@ def _pages_step(
 
 
 _MOVES = (-2, 2, -4, 4)
+_NUDGES = (-1, 1, -2, 2)
+FULL = 0.75  # a last page this full is balanced by nudging first
+
+
+def _balance(
+    base: ArticleSection, fit: ArticleFit, state: ArticleState, layout: Layout
+) -> ArticleFit | None:
+    """The next try at columns of the last page that end apart: a box moved, the lead
+    photo nudged, or (when neither is left) the text set tighter."""
+    if state.used >= FULL:
+        step = _nudge(base, fit, layout) or _next_move(fit, state)
+    else:
+        step = _next_move(fit, state) or _nudge(base, fit, layout)
+    rules = layout.fit
+    if step is None and rules.tracking_min and not fit.tracking:
+        step = _with(fit, tracking=rules.tracking_min)
+    return step
+
+
+def _nudge(base: ArticleSection, fit: ArticleFit, layout: Layout) -> ArticleFit | None:
+    """The lead photo a step or two lower or higher than copyfit had it (within its range:
+    never under 250 ppi, never past the layout's limits), each nudge tried once."""
+    low, high = _lead_range(base, layout)
+    later = _NUDGES[_NUDGES.index(fit.nudge) + 1 :] if fit.nudge in _NUDGES else _NUDGES
+    for n in later:
+        steps = fit.lead_steps - fit.nudge + n
+        if low <= steps <= high:
+            return _with(fit, lead_steps=steps, nudge=n)
+    return None
 
 
 def _next_move(fit: ArticleFit, state: ArticleState) -> ArticleFit | None:
@@ -294,6 +327,7 @@ class Memory:
             "box_moves": [list(m) for m in fit.box_moves],
             "unbreak": list(fit.unbreak),
             "tracking": fit.tracking,
+            "nudge": fit.nudge,
             "tries": fit.tries,
         }
 
@@ -308,6 +342,7 @@ class Memory:
                 box_moves=tuple((str(k), int(v)) for k, v in record["box_moves"]),  # type: ignore[attr-defined]
                 unbreak=tuple(str(w) for w in record["unbreak"]),  # type: ignore[attr-defined]
                 tracking=int(record.get("tracking", 0)),  # type: ignore[call-overload]
+                nudge=int(record.get("nudge", 0)),  # type: ignore[call-overload]
                 tries=int(record["tries"]),  # type: ignore[call-overload]
             )
         except (KeyError, TypeError, ValueError):

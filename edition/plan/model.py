@@ -97,6 +97,9 @@ class ArticleFit:
     filler: Filler | None = None
     unbreak: tuple[str, ...] = ()  # words set without their soft hyphens (hyphen runs)
     tracking: int = 0  # letter-spacing of the text, in thousandths of an em (tighter < 0)
+    # Of lead_steps, the steps taken to balance the last page's columns (each step moves
+    # the text by a line in every column under the photo).
+    nudge: int = 0
     tries: int = 0  # layouts copyfit asked for (the ladder stops at the layout's `passes`)
 
     @property
