@@ -124,9 +124,11 @@ def next_fit(
     if step is None and state.unbalanced:
         step = _balance(base, fit, state, layout)
     if step is None and (state.widows or state.orphans):
-        _, high = _lead_range(base, layout)
-        if fit.lead_steps + 1 <= high:
-            step = _with(fit, lead_steps=fit.lead_steps + 1)
+        # A paragraph's line alone at a column's head or foot: the text moved by a line in
+        # every column (the lead photo nudged), or set a little tighter once.
+        step = _nudge(base, fit, layout)
+        if step is None and rules.tracking_min and not fit.tracking:
+            step = _with(fit, tracking=rules.tracking_min)
     # Words cut three lines in a row are kept whole, at the first layout that changes the
     # text anyway, or in a layout of their own once (new runs may come of it: they stay).
     fresh = tuple(w for w in state.runs if w not in fit.unbreak)
