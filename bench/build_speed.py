@@ -208,7 +208,8 @@ def measure(spec: dict, log: Path) -> dict:
         sys.stderr.write(out[-4000:])
         raise SystemExit(f"measurement failed (exit {proc.returncode}): {spec}")
     report = json.loads(lines[-1][len(MARK) :])
-    if report.get("exit"):
+    # 1 is the preflight's verdict (findings in a PDF that was written), not a failure.
+    if report.get("exit") not in (0, 1, None):
         sys.stderr.write(out[-4000:])
         raise SystemExit(f"edition build exited with {report['exit']}: {spec}")
     report["process_s"] = wall

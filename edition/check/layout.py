@@ -663,11 +663,20 @@ def _hyphens(
             continue
         # The word goes on at the next line that has letters (a list item's marker, drawn
         # as a line of its own on the same baseline, is not where it goes on).
-        after = next((f[2].text for f in flow[k + 1 :] if any(c.isalnum() for c in f[2].text)), "")
+        # A word cut twice (a line that holds only its middle, beside a drop cap or a
+        # box) goes on over more than one line: its rest is joined up to where it ends.
+        lines_after = [f[2].text for f in flow[k + 1 :] if any(c.isalnum() for c in f[2].text)]
         head_match = _WORD_END.search(ln.text[:-1])
-        tail_match = _WORD_START.search(after)
         head = head_match.group(1) if head_match else ""
-        tail = tail_match.group(1) if tail_match else ""
+        tail = ""
+        for after in lines_after:
+            tail_match = _WORD_START.search(after)
+            part = tail_match.group(1) if tail_match else ""
+            if part == after.strip() and part.endswith(SOFT):
+                tail += part[:-1]
+                continue
+            tail += part
+            break
         word = head + tail
         core = word.strip(_PUNCT)
         lead = len(word) - len(word.lstrip(_PUNCT))

@@ -20,7 +20,9 @@ For each article, after every layout, in this order:
 5. What is still empty at the foot of a last page less than half full is filled with a
    band across the text width: the Populer list, or one of the magazine's house ads.
 
-A section whose text changed is laid out again and measured again; the builder calls
+Each layout is scored by what preflight would say of it (pages over, a stub page, columns
+apart, widows and orphans); when the ladder ends on a layout worse than one it tried, it
+goes back to that one. A section whose text changed is laid out again and measured again; the builder calls
 this again until nothing changes. Starting always from the planner's section, the result
 depends on the sources only: two builds of the same issue fit it the same way.
 """
@@ -115,11 +117,45 @@ def next_fit(
     text stays as it is (a band may still fill its last page). A step may change several
     rungs at once, so that an article is laid out as few times as it can be."""
     rules = layout.fit
-    fit = dataclasses.replace(section.fit, filler=None)
-    if fit.tries >= rules.passes:
-        return None
+    fit = dataclasses.replace(section.fit, filler=None, best=None)
     if base.half_ad is not None and state.pages == 1 and section.half_ad_page != 1:
         return None  # the ad moves to the only page (see _fill): its text is unchanged
+    score = _score(base, state, layout)
+    best = section.fit.best
+    if best is None or score < best[0]:
+        best = (score, fit)
+    if fit.tries >= rules.passes:
+        return _back_to(best, score, rules.passes)
+    step = _ladder(base, fit, state, layout)
+    if step is None:
+        return _back_to(best, score, rules.passes)
+    return _with(step, tries=fit.tries + 1, best=best)
+
+
+def _score(base: ArticleSection, state: ArticleState, layout: Layout) -> float:
+    """How far a layout is from what preflight passes, in lines (lower is better): pages
+    over, a stub page, columns apart, widows and orphans, runs of cut lines."""
+    rules = layout.fit
+    planned = base.article.meta.pages
+    over = max(0, state.pages - planned) if planned else 0
+    score = 1000.0 * over + (1000.0 if state.stub(rules.stub) else 0.0)
+    score += sum(10 * max(0.0, short - rules.balance_lines) for _, short in state.unbalanced)
+    score += 50.0 * (state.widows + state.orphans) + len(state.runs)
+    return score
+
+
+def _back_to(best: tuple[float, ArticleFit], score: float, passes: int) -> ArticleFit | None:
+    """None when the layout at hand is the best tried; else the best one again, for good."""
+    if best[0] >= score:
+        return None
+    return _with(best[1], tries=passes, best=best)
+
+
+def _ladder(
+    base: ArticleSection, fit: ArticleFit, state: ArticleState, layout: Layout
+) -> ArticleFit | None:
+    """The next rung for the state at hand (see the module's docstring), or None."""
+    rules = layout.fit
     step = _pages_step(base, fit, state, layout)
     if step is None and state.unbalanced:
         step = _balance(base, fit, state, layout)
@@ -135,9 +171,7 @@ def next_fit(
     alone = rules.runs == "always" and not fit.unbreak
     if fresh and rules.runs != "never" and (step is not None or alone):
         step = _with(step or fit, unbreak=fit.unbreak + fresh)
-    if step is None:
-        return None
-    return _with(step, tries=fit.tries + 1)
+    return step
 
 
 def _pages_step(
@@ -183,7 +217,8 @@ def _pages_step(
 
 _MOVES = (-2, 2, -4, 4)
 _NUDGES = (-1, 1, -2, 2)
-FULL = 0.75  # a last page this full is balanced by nudging first
+FULL = 0.75  # a last page this full is balanced by nudging first ...
+NUDGE_REACH = 6  # ... when its columns end at most this many lines apart (a box moves else)
 
 
 def _balance(
@@ -191,7 +226,8 @@ def _balance(
 ) -> ArticleFit | None:
     """The next try at columns of the last page that end apart: a box moved, the lead
     photo nudged, or (when neither is left) the text set tighter."""
-    if state.used >= FULL:
+    worst = max(short for _, short in state.unbalanced)
+    if state.used >= FULL and worst <= NUDGE_REACH:
         step = _nudge(base, fit, layout) or _next_move(fit, state)
     else:
         step = _next_move(fit, state) or _nudge(base, fit, layout)

@@ -101,6 +101,9 @@ class ArticleFit:
     # the text by a line in every column under the photo).
     nudge: int = 0
     tries: int = 0  # layouts copyfit asked for (the ladder stops at the layout's `passes`)
+    # The best layout tried so far, with its score (lower is better): what the ladder goes
+    # back to when its last try is worse. Not part of what the fit is.
+    best: tuple[float, ArticleFit] | None = field(default=None, compare=False)
 
     @property
     def changed(self) -> bool:
