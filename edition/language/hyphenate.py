@@ -578,6 +578,13 @@ def hyphenate_html(
     return _rewrite_text(fragment, skip, insert)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _breaks_alone(word: str, left: int, right: int) -> tuple[int, ...]:
+    """`_breaks_in` of a run of letters asked about alone (the same words come again and
+    again)."""
+    return tuple(_breaks_in(word, left, right))
+
+
 WHOLE = ('<span class="whole">', "</span>")
 """What `protect_html` wraps a run of text in that must not be cut (the layout's CSS
 gives it `hyphens: manual`)."""
@@ -611,7 +618,7 @@ def protect_html(
             alone = {
                 run.start() + b
                 for run in _RUN.finditer(text, chunk.start(), chunk.end())
-                for b in _breaks_in(run.group(), left, right)
+                for b in _breaks_alone(run.group(), left, right)
             }
             if not alone <= allowed:
                 spans.append((where[chunk.start()], where[chunk.end()]))

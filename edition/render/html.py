@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 
@@ -143,7 +144,14 @@ def _as_markup(value: str) -> Markup:
 def hyphenation_marks(value: str) -> Markup:
     """Running text (escaped, or Markup as it is) with the words that must not be cut
     where they stand (kapal-kapal, an e-mail address) marked `.whole`."""
-    return Markup(protect_html(str(_as_markup(value))))
+    return Markup(_protected(str(_as_markup(value))))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _protected(fragment: str) -> str:
+    """`protect_html` of a fragment, once per process: a build renders a section's HTML
+    again for every try of copyfit, and the desk at every edit, paragraphs unchanged."""
+    return protect_html(fragment)
 
 
 # Markers of page numbers not known yet (characters of Unicode's private use area).
