@@ -315,7 +315,7 @@ def _report_build(
     # With --strict a warning of the preflight is an error; one from reading and
     # rendering (a refused URL, a WeasyPrint warning) is shown as it is, and counts too.
     preflight = [f.promoted() for f in result.preflight] if strict else result.preflight
-    console.findings(as_named([*result.findings, *preflight], folders), os.getcwd())
+    console.findings(as_named([*result.findings, *preflight], folders), os.getcwd(), strict=strict)
     pdf = _shown(result.pdf)
     if result.kept:
         console.note(

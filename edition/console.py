@@ -48,9 +48,16 @@ class Console:
             click.echo(text, color=self.color)
             self._said = time.perf_counter()
 
-    def findings(self, findings: Iterable[Finding], cwd: str | None = None) -> None:
+    def findings(
+        self, findings: Iterable[Finding], cwd: str | None = None, *, strict: bool = False
+    ) -> None:
+        """One line each; -q shows only what counts against the result: errors, and with
+        `strict` (--strict) warnings too."""
+        shown = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
         for f in findings:
             if f.severity == Severity.INFO and self.verbosity < 1:
+                continue
+            if f.severity not in shown and self.verbosity < 0:
                 continue
             line = str(f)
             if cwd and line.startswith(cwd + os.sep):

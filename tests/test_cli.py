@@ -57,13 +57,21 @@ def test_build_writes_pdf_and_reports(make_issue, tmp_path: Path):
     assert int(summary["errors"]) == len(errors) > 0
     assert summary["verdict"] == "not ready for the printer"
     assert not list(pdf.parent.glob(".*.tmp"))
-    # Only what is published is in the output folder: no cache, no lock, no record.
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+    # Only what is published is in the output folder: no cache, no lock, no record...
+    files = out / "minimal" / "minimal-print_files"
+    assert sorted(
+        p.relative_to(out).as_posix() for p in out.rglob("*") if files not in p.parents
+    ) == [
         "minimal",
         "minimal/minimal-print.html",
         "minimal/minimal-print.pdf",
+        "minimal/minimal-print_files",
         "minimal/minimal.json",
     ]
+    # ... and beside the HTML, the photos and fonts it shows: none it does not use.
+    html = (out / "minimal" / "minimal-print.html").read_text()
+    beside = [p.relative_to(pdf.parent).as_posix() for p in files.rglob("*") if p.is_file()]
+    assert beside and all(f'"{name}"' in html for name in beside), beside
 
 
 def test_bad_input_exit_2_one_line_each_no_traceback(make_issue, tmp_path: Path):
@@ -201,7 +209,10 @@ def test_check_of_an_issue_never_built(make_issue, tmp_path: Path):
     low = [ln for ln in result.output.splitlines() if ln.endswith("[photo.low-resolution]")]
     assert len(low) == 7
     assert any(": error: lead photo of 'patroli-utara' has 127 dpi" in ln for ln in low)
-    assert any(": error: Inframe page 2 has 59 dpi" in ln for ln in low)
+    # Too coarse for a full page (59 dpi there), Inframe page 2 is set smaller on its page.
+    assert any(
+        ": error: Inframe page 2 has 85 dpi at its placed size of 150 x 196 mm" in ln for ln in low
+    )
     last = result.output.rstrip().splitlines()[-1]
     assert re.fullmatch(
         r"print: 8 errors, 0 warnings: not built \(run `edition build \S+ --profile print`\)",
@@ -260,6 +271,13 @@ def test_global_options_are_taken_before_and_after_the_command(make_issue, tmp_p
         lines = quiet.rstrip().splitlines()
         assert all(": error: " in ln for ln in lines[:-1]), quiet
         assert PRINT_SUMMARY.fullmatch(lines[-1]), quiet
+    # With --strict a warning counts against the result, and -q shows it too.
+    strict = invoke(["build", root, "--out", out, "-q", "--strict"], exit_code=1).output
+    lines = strict.rstrip().splitlines()
+    assert all(": error: " in ln or ": warning: " in ln for ln in lines[:-1]), strict
+    assert any(": warning: " in ln for ln in lines[:-1]), strict
+    counted = PRINT_SUMMARY.fullmatch(lines[-1])
+    assert counted and int(counted["errors"]) == len(lines) - 1, strict
     assert "Reading" in normal and "unchanged" in normal
     verbose = invoke(["build", "-v", root, "--out", out], exit_code=1).output
     assert "  steps: Reading" in verbose and "build cache: " in verbose

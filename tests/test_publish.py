@@ -45,8 +45,10 @@ def test_an_issue_with_errors_is_not_published(tmp_path: Path):
     result = invoke(["publish", issue, "--out", out], exit_code=1)
     assert f"wrote {out}/{ID}/{ID}-print.pdf" in result.output
     assert f"wrote {out}/{ID}/{ID}-screen.pdf" in result.output
+    # Print: the seven photos under half its 300 dpi, and no ISSN; screen: the two photos
+    # under half its 150 dpi (the cover and the back-cover ad, 73 dpi each).
     assert result.output.rstrip().splitlines()[-1] == (
-        "not published: print has 8 errors; screen has 4 errors; the archive edition was "
+        "not published: print has 8 errors; screen has 2 errors; the archive edition was "
         "not made (fix them and publish again)"
     )
     assert not (out / ID / f"{ID}-archive.pdf").exists()

@@ -370,7 +370,7 @@ class Desk:
             f"internal error: {type(exc).__name__}: {exc}",
             None,
             "this is a bug in edition, not in your issue: the terminal shows the details",
-            "internal",
+            "internal.error",
         )
         return self._failed([finding], started)
 

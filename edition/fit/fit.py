@@ -22,9 +22,10 @@ For each article, after every layout, in this order:
 
 Each layout is scored by what preflight would say of it (pages over, a stub page, columns
 apart, widows and orphans); when the ladder ends on a layout worse than one it tried, it
-goes back to that one. A section whose text changed is laid out again and measured again; the builder calls
-this again until nothing changes. Starting always from the planner's section, the result
-depends on the sources only: two builds of the same issue fit it the same way.
+goes back to that one. A section whose text changed is laid out again and measured
+again; the builder calls this again until nothing changes. Starting always from the
+planner's section, the result depends on the sources only: two builds of the same issue
+fit it the same way.
 """
 
 from __future__ import annotations
@@ -331,6 +332,8 @@ def _unfitted(
         if over <= 0:
             continue
         lines = state.tail if over == 1 else state.tail + (over - 1) * state.columns * 60
+        if lines <= 0:
+            continue  # a last page of boxes or a band only: nothing of the text to cut
         pages = state.pages - over
         words = round(lines * state.words_per_line / 10) * 10
         out.append(

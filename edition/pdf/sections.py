@@ -505,6 +505,7 @@ class SectionBuilder:
         try:
             plan, _ = self._fitted(photo_urls, pdf=True)
             units = self.lay_out(plan.sections, pdf=True)
+            self._gather(units)
             return self._assemble(plan, units)
         finally:
             self.close()
@@ -513,7 +514,9 @@ class SectionBuilder:
         """The plan with its sections fitted and padded, measured section by section but not
         assembled (the one-pass editions lay it out as one document afterwards)."""
         try:
-            return self._fitted(photo_urls, pdf=False)[0]
+            plan, units = self._fitted(photo_urls, pdf=False)
+            self._gather(units)
+            return plan
         finally:
             self.close()
 
@@ -546,10 +549,19 @@ class SectionBuilder:
         if pad:
             plan = self._adopt(pad_plan(plan, pad))
             units = self.lay_out(plan.sections, pdf=False)
-        for u in units:
-            self.stats.findings.extend(self._findings.get(u.key, []))
         self._remember(units)
         return plan, units
+
+    def _gather(self, units: list[Unit]) -> None:
+        """What was found while laying out the edition's sections, whether laid out in this
+        build or before (then read from the section's record: a section measured by its
+        shape alone was never loaded from it)."""
+        for u in units:
+            found = self._findings.get(u.key)
+            if found is None:
+                self._known(u.key)
+                found = self._findings.setdefault(u.key, [])
+            self.stats.findings.extend(found)
 
     def _memory(self) -> Path:
         name = f"{self.plan.issue.root.resolve()}|{self.profile.name}"
