@@ -90,12 +90,17 @@ def _address_space() -> int:
 
 @contextlib.contextmanager
 def ceiling(limits: Ceiling, task: str, path: Path | None = None) -> Iterator[None]:
-    """Run the body under `limits` in this process: a wall-clock alarm (in the main thread
-    only: signals go there) and a ceiling on address space above what is in use now.
-    Reaching either raises EditionError naming `task` and `path`; both are lifted after.
-    Ceilings nest: an inner one is never looser than the one around it."""
+    """Run the body under `limits` in this process: a wall-clock alarm and a ceiling on
+    address space above what is in use now, both in the main thread only (signals go
+    there, and the address space is the whole process's: a ceiling set from two threads
+    at once would be restored out of order and stay). Reaching either raises EditionError
+    naming `task` and `path`; both are lifted after. Ceilings nest: an inner one is never
+    looser than the one around it."""
     seconds, memory = limits.current()
-    alarm = threading.current_thread() is threading.main_thread() and seconds > 0
+    main = threading.current_thread() is threading.main_thread()
+    alarm = main and seconds > 0
+    if not main:
+        memory = 0
     old_handler: Any = None
     outer_left = 0.0
     started = time.monotonic()
@@ -105,11 +110,16 @@ def ceiling(limits: Ceiling, task: str, path: Path | None = None) -> Iterator[No
         if cap != resource.RLIM_INFINITY:
             soft = cap if soft == resource.RLIM_INFINITY else min(soft, cap)
 
+    fired = False
+
     def out_of_time(_signum: int, _frame: object) -> None:
+        nonlocal fired
+        fired = True
         raise _OutOfTime
 
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, old_limit[1]))
+        if main:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, old_limit[1]))
         if alarm:
             outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
             old_handler = signal.signal(signal.SIGALRM, out_of_time)
@@ -123,7 +133,8 @@ def ceiling(limits: Ceiling, task: str, path: Path | None = None) -> Iterator[No
                 if outer_left:  # the ceiling around this one goes on counting
                     left = outer_left - (time.monotonic() - started)
                     signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
-            resource.setrlimit(resource.RLIMIT_AS, old_limit)
+            if main:
+                resource.setrlimit(resource.RLIMIT_AS, old_limit)
     except _OutOfTime:
         raise limit_error(task, path, "time", f"{seconds:g} s", limits.seconds_env) from None
     except RecursionError:  # markup nested thousands deep
@@ -136,6 +147,13 @@ def ceiling(limits: Ceiling, task: str, path: Path | None = None) -> Iterator[No
         ) from None
     except MemoryError:
         raise limit_error(task, path, "memory", f"{memory // MB} MB", limits.memory_env) from None
+    except Exception:
+        # A library that catches every exception (WeasyPrint does, around colour profiles
+        # and images) may swallow the alarm's and fail a moment later with an error of its
+        # own: the time was out all the same.
+        if fired:
+            raise limit_error(task, path, "time", f"{seconds:g} s", limits.seconds_env) from None
+        raise
 
 
 def call_with_ceiling(
