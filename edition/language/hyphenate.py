@@ -474,9 +474,10 @@ def hyphenate_text(text: str, *, left: int = LEFT, right: int = RIGHT) -> str:
 
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>|<!--.*?-->""", re.S)
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)")
-_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
+ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
+"""A character reference in HTML (named, decimal or hexadecimal)."""
 # Tags inside a line of text: a word may run on across them (<em>Indo</em>nesia).
-_INLINE = frozenset(
+INLINE_TAGS = frozenset(
     {"a", "abbr", "b", "cite", "code", "em", "i", "kbd", "mark", "q", "s", "samp", "small",
      "span", "strong", "sub", "sup", "time", "u", "var"}
 )  # fmt: skip
@@ -493,7 +494,7 @@ def _decode(raw: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     where: list[int] = []
     pos = 0
-    for m in _ENTITY.finditer(raw):
+    for m in ENTITY.finditer(raw):
         chars += raw[pos : m.start()]
         where += range(pos, m.start())
         decoded = html.unescape(m.group())
@@ -537,7 +538,7 @@ def _rewrite_text(
             if last is not None:
                 neighbour[last] = (neighbour[last][0], texts[i][0])
             last = i
-        elif tag.lstrip("/") not in _INLINE:
+        elif tag.lstrip("/") not in INLINE_TAGS:
             last = None
 
     out: list[str] = []

@@ -9,7 +9,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from edition.language.hyphenate import SOFT_HYPHEN, WHOLE
+from edition.language.hyphenate import ENTITY, INLINE_TAGS, SOFT_HYPHEN, WHOLE
 
 NBSP = "\u00a0"
 
@@ -57,14 +57,8 @@ def _elided_year(text: str, at: int) -> bool:
 
 
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)?[^>]*>")
-_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 _WORDS = re.compile(r"[^\s\u00a0]+")
 _LETTERS = re.compile(r"(?:[^\W\d_]|\u00ad)+")
-# Tags a word may run on across (<em>Indo</em>nesia); any other one separates words.
-_INLINE = frozenset(
-    {"a", "abbr", "b", "cite", "code", "em", "i", "kbd", "mark", "q", "s", "samp", "small",
-     "span", "strong", "sub", "sup", "time", "u", "var"}
-)  # fmt: skip
 
 
 def _visible(fragment: str) -> tuple[str, list[int]]:
@@ -78,7 +72,7 @@ def _visible(fragment: str) -> tuple[str, list[int]]:
     def text(start: int, end: int) -> None:
         at = start
         while at < end:
-            entity = _ENTITY.match(fragment, at, end)
+            entity = ENTITY.match(fragment, at, end)
             if entity:
                 decoded = html.unescape(entity.group())
                 chars.append(decoded[:1] or " ")
@@ -91,7 +85,7 @@ def _visible(fragment: str) -> tuple[str, list[int]]:
 
     for m in _TAG.finditer(fragment):
         text(pos, m.start())
-        if (m.group(2) or "").lower() not in _INLINE:
+        if (m.group(2) or "").lower() not in INLINE_TAGS:
             chars.append("\n")
             where.append(-1)
         pos = m.end()
@@ -162,5 +156,5 @@ def without_breaks(fragment: str, word: str, occurrence: int | None = None) -> s
 
 def _char_end(fragment: str, at: int) -> int:
     """Where the character (or entity) at `at` of `fragment` ends."""
-    entity = _ENTITY.match(fragment, at)
+    entity = ENTITY.match(fragment, at)
     return entity.end() if entity else at + 1
