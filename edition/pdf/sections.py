@@ -606,7 +606,10 @@ class SectionBuilder:
             self.urls.update(self.prepare(new))  # (and tells the fetcher of the new files)
         self.renderer = Renderer(plan, self.profile, self.urls)
         self._learn_shapes(plan)
-        self._html.clear()
+        # An article's HTML is its own (page numbers are stand-ins): kept across rounds of
+        # copyfit, which hand back most articles as they were. Other sections may list
+        # the plan's (the contents, the Populer page): made again.
+        self._html = {k: v for k, v in self._html.items() if isinstance(v[0], ArticleSection)}
         return plan
 
     def close(self) -> None:
