@@ -175,7 +175,9 @@ def main() -> None:
             [sys.executable, str(HERE / "make_issue.py"), str(issue), "--force"], check=True
         )
     out = WORK / "dist"
+    cache = WORK / "cache"  # the desk's own build cache, empty: the first build is cold
     shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
     load_at_start = os.getloadavg()
     edit = Edit(issue)
 
@@ -184,7 +186,13 @@ def main() -> None:
     if args.workers:
         cmd += ["--workers", str(args.workers)]
     log = (WORK / "serve.log").open("w")
-    server = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "EDITION_CACHE": str(cache)},
+    )
     runs: list[dict] = []
     try:
         started = time.perf_counter()
