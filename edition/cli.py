@@ -941,6 +941,7 @@ def stamp(ctx: click.Context, pdf: Path, name: str, sub_id: str, out_file: Path)
     default=None,
     help="Layout processes kept warm (default: 2, or 1 on a one-core machine).",
 )
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), help=CACHE_HELP)
 @global_options
 @click.pass_context
 @guarded
@@ -952,6 +953,7 @@ def serve(
     profile: str,
     out_dir: Path | None,
     workers: int | None,
+    cache: Path | None,
 ) -> None:
     """Show ISSUE_DIR as a live flatplan in the browser, rebuilt on every save.
 
@@ -978,6 +980,7 @@ def serve(
             profile=profile,
             out_root=out_dir or Path("dist"),
             workers=workers,
+            cache=cache,
             say=say,
             ready=ready,
         )

@@ -397,13 +397,15 @@ def test_stopping_the_server_leaves_no_process_behind(server):
 def test_a_fresh_issue_from_edition_new_is_shown(tmp_path):
     issue = tmp_path / "2024-07"
     invoke(["new", issue, "--number", "150", "--date", "2024-07-01"])
-    desk = Desk(issue, "print", tmp_path / "dist", workers=1)
+    desk = Desk(issue, "print", tmp_path / "dist", workers=1, cache=tmp_path / "cache")
     try:
         desk.start()
         snap = desk.build()
     finally:
         desk.close()
     assert snap.state == "ready" and snap.build == 1, snap.errors
+    # The build cache is where it was told to be (`edition serve --cache`).
+    assert any((tmp_path / "cache" / "sections").glob("*.pdf"))
     kinds = [p.kind for p in snap.pages]
     assert kinds[0] == "cover" and "article" in kinds
     assert len(snap.pages) % 4 == 0  # the print edition's padding is shown too

@@ -235,9 +235,11 @@ class Desk:
         out_root: Path = Path("dist"),
         *,
         workers: int | None = None,
+        cache: Path | None = None,
         listener: Callable[[Snapshot], None] = lambda _: None,
     ) -> None:
         self.issue_dir = Path(issue_dir)
+        self.cache = cache  # the build cache's folder (None: the default one)
         self.profile_name = profile
         self.profile = preview_profile(profile)
         # The screen edition the desk lays out is not the tagged one: it is kept apart.
@@ -362,7 +364,9 @@ class Desk:
     def _build_once(self) -> BuildResult:
         assert self._pool is not None
         warm = Warm(self._pool, self.workers, self._laid_out)
-        return build_edition(self.issue_dir, self.profile, self.preview_root, warm=warm)
+        return build_edition(
+            self.issue_dir, self.profile, self.preview_root, warm=warm, cache=self.cache
+        )
 
     def _internal(self, exc: BaseException, started: float) -> Snapshot:
         log.error("internal error in a build", exc_info=exc)

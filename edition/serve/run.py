@@ -114,6 +114,7 @@ def serve_issue(
     profile: str = "print",
     out_root: Path = Path("dist"),
     workers: int | None = None,
+    cache: Path | None = None,
     say: Callable[[str], None] = lambda _: None,
     ready: Callable[[str], None] | None = None,
 ) -> None:
@@ -129,7 +130,7 @@ def serve_issue(
             "usage.issue-dir",
         )
     _check_port(host, port)
-    desk = Desk(issue_dir, profile, out_root, workers=workers)
+    desk = Desk(issue_dir, profile, out_root, workers=workers, cache=cache)
     hub = Hub(desk)
     desk.listener = hub.publish
 
