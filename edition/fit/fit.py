@@ -41,6 +41,7 @@ from edition.fit.state import MM, ArticleState, article_state
 from edition.layout.spec import Layout
 from edition.pdf.measure import SectionMeasure
 from edition.plan.model import (
+    AdPage,
     ArticleFit,
     ArticleSection,
     Filler,
@@ -292,6 +293,12 @@ def _fill(
     popular = next((s.popular for s in sections if isinstance(s, NewsSection)), [])
     populer_used = False
     house_turn = 0
+    # House ads the issue shows as pages already (the inside front cover, an unbooked
+    # page) come last among the bands: the same offer twice in one issue is not news.
+    pages = {s.house for s in sections if isinstance(s, AdPage) and s.house}
+    bands = [h for h in rules.house_bands if h not in pages] + [
+        h for h in rules.house_bands if h in pages
+    ]
     out: list[Section] = []
     for s in sections:
         if not isinstance(s, ArticleSection) or s.anchor not in settled:
@@ -309,7 +316,7 @@ def _fill(
                 filler = Filler("populer", lines, popular=tuple(popular))
                 populer_used = True
             elif "house" in rules.fillers and rules.house_bands:
-                house = rules.house_bands[house_turn % len(rules.house_bands)]
+                house = bands[house_turn % len(bands)]
                 house_turn += 1
                 filler = Filler("house", lines, house=house)
         if filler != s.fit.filler:

@@ -15,6 +15,7 @@ import itertools
 from edition.errors import Finding, Location, Severity
 from edition.plan.model import (
     AdPage,
+    ArticleSection,
     InframePage,
     InframeSection,
     NewsSection,
@@ -109,7 +110,14 @@ def _landscape(plan: Plan, slot: Slot) -> Slot:
 
 
 def _used_houses(sections: list[Section]) -> set[str]:
-    return {s.house for s in sections if isinstance(s, AdPage) and s.house}
+    """House ads the issue shows already: as pages, and as bands at articles' feet."""
+    pages = {s.house for s in sections if isinstance(s, AdPage) and s.house}
+    bands = {
+        s.fit.filler.house
+        for s in sections
+        if isinstance(s, ArticleSection) and s.fit.filler is not None and s.fit.filler.house
+    }
+    return pages | bands
 
 
 def _house_ads(plan: Plan, sections: list[Section], want: int) -> list[AdPage]:
