@@ -1241,6 +1241,7 @@ def test_the_embedded_cluster_speaks_tls_and_refuses_other_clients():
         for path in ("/health", "/metrics", "/info/main/workers.html", "/json/identity.json"):
             with pytest.raises(urllib.error.HTTPError) as answer:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
+            answer.value.close()  # its connection, else closed by the garbage collector
             assert answer.value.code == 404
         for security in (None, Security.temporary()):
             with pytest.raises((OSError, TypeError, TimeoutError)):

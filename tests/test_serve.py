@@ -52,7 +52,8 @@ def get(url: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
         with urllib.request.urlopen(request, timeout=30) as r:
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+        with exc:  # its connection closed here, not by the garbage collector
+            return exc.code, dict(exc.headers), exc.read()
 
 
 def descendants(pid: int) -> set[int]:
