@@ -41,9 +41,10 @@ import statistics
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.request
 from pathlib import Path
+
+from build_speed import issue_order  # bench/, beside this script
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -51,13 +52,6 @@ WORK = HERE / "out" / "serve-speed"
 RESULTS = HERE / "results" / "serve_speed.json"
 CHROMIUM = "/usr/bin/chromium"
 TARGET_S = 1.0
-
-
-def issue_order(issue: Path) -> list[str]:
-    spec = tomllib.loads((issue / "issue.toml").read_text(encoding="utf-8"))
-    rubrics = {r["name"]: r.get("articles", []) for r in spec.get("rubrics", [])}
-    order = spec.get("order") or ["news", *rubrics, "inframe"]
-    return [slug for name in order for slug in rubrics.get(name, [])]
 
 
 class Edit:

@@ -8,13 +8,13 @@ import hashlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pikepdf
 from pikepdf import Name
 
 from edition.check.conformance import check_conformance
 from edition.check.content import entry, mentions_rgb, page_images, resources
+from edition.check.layout import outline_of
 from edition.errors import Finding, Location, Severity
 from edition.pdf.finish import MANIFEST, archive_files
 from edition.plan.model import AdPage, ImageRequest, Plan, Slot
@@ -285,26 +285,6 @@ def _sources_embedded(pdf: pikepdf.Pdf, plan: Plan | None, loc: Location) -> lis
     return out
 
 
-def _bookmarks(pdf_path: Path) -> list[tuple[int, str]]:
-    """(0-based page, title) of every bookmark of the PDF, in order, nested ones included."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(pdf_path)
-    marks: list[tuple[int, str]] = []
-
-    def walk(items: list[Any]) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                page = reader.get_destination_page_number(item)
-                if page is not None:
-                    marks.append((page, " ".join(str(item.title).split())))
-
-    walk(reader.outline)
-    return marks
-
-
 def _article_pages(
     marks: list[tuple[int, str]], page_count: int, plan: Plan
 ) -> dict[str, tuple[int, int]]:
@@ -454,7 +434,7 @@ def check_placement(
 ) -> list[Finding]:
     """Articles and half-page ads where the flatplan put them."""
     loc = Location(path)
-    marks = _bookmarks(path)
+    marks = outline_of(path)
     return (
         _half_ads(pdf, marks, plan, photo_files, loc)
         + _planned_pages(marks, len(pdf.pages), plan, loc)
