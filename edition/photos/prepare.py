@@ -210,7 +210,15 @@ def _to_cmyk_transform() -> ImageCms.ImageCmsTransform:
 
 def to_cmyk(img: Image.Image) -> Image.Image:
     """sRGB -> the printing condition's CMYK (perceptual, as photos are separated)."""
-    return _transformed(img.convert("RGB"), _to_cmyk_transform())
+    try:
+        return _transformed(img.convert("RGB"), _to_cmyk_transform())
+    except OSError:
+        # Little CMS could not write the output profile back (Pillow attaches it to the
+        # result): seen, rarely, in a worker forked from a busy process. Once more with a
+        # transform and profiles made afresh.
+        _srgb.cache_clear()
+        _to_cmyk_transform.cache_clear()
+        return _transformed(img.convert("RGB"), _to_cmyk_transform())
 
 
 def _transformed(img: Image.Image, transform: ImageCms.ImageCmsTransform) -> Image.Image:
