@@ -3,7 +3,10 @@ wrote it."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -183,3 +186,34 @@ def test_language_title_and_cover(built):
     month = [*months.split(), "Desember"][issue.spec.date.month - 1]
     date = issue.spec.date
     assert f"{days[date.weekday()]}, {date.day} {month} {date.year}" in cover
+
+
+def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path, make_issue):
+    """Every section is laid out in a worker process; what WeasyPrint writes for a document
+    (the @font-face files) must go with the process, not pile up build after build."""
+    issue = make_issue("minimal")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary), "EDITION_CACHE": str(tmp_path / "cache")}
+    for profile in ("print", "screen"):  # sections in workers; one pass in the process
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "edition.cli",
+                "build",
+                str(issue),
+                "--profile",
+                profile,
+                "--out",
+                str(tmp_path / "dist"),
+                "-q",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert done.returncode in (0, 1), done.stderr
+        assert (tmp_path / "dist" / "minimal" / f"minimal-{profile}.pdf").is_file()
+    assert sorted(p.name for p in temporary.iterdir()) == []

@@ -6,10 +6,15 @@ sneak into a PDF; a glyph missing from one bundled family falls back to another.
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import os
+from collections import OrderedDict
+from collections.abc import Hashable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from edition.pdf.hyphens import use_indonesian_rules
 from edition.share import fonts_dir
@@ -45,6 +50,46 @@ def weasyprint() -> ModuleType:
 
     use_indonesian_rules()
     return module
+
+
+# WeasyPrint writes every @font-face file of a document into a temporary folder of its
+# font configuration, removed only when the configuration is garbage collected: a worker
+# process ends with os._exit, which collects nothing, so one configuration per document
+# left ~6 MB in the temporary folder for every section of every build. One configuration
+# per set of layout folders is kept for the life of the process (fonts written and
+# registered once, which also saves their parsing) and dropped at its exit.
+_FONT_CONFIGS: OrderedDict[Hashable, Any] = OrderedDict()
+_KEPT = 4
+
+
+def font_config(key: Hashable) -> Any:
+    """This process's WeasyPrint FontConfiguration for documents whose fonts come from the
+    folders `key` names (documents of another layout may give a family other files)."""
+    config = _FONT_CONFIGS.get(key)
+    if config is None:
+        _drop_at_exit()
+        config = weasyprint().text.fonts.FontConfiguration()
+        _FONT_CONFIGS[key] = config
+        while len(_FONT_CONFIGS) > _KEPT:
+            _FONT_CONFIGS.popitem(last=False)
+    else:
+        _FONT_CONFIGS.move_to_end(key)
+    return config
+
+
+def drop_font_configs() -> None:
+    """Forget this process's font configurations; their folders go with them."""
+    _FONT_CONFIGS.clear()
+    gc.collect()  # documents laid out with them hold them in reference cycles
+
+
+@functools.cache
+def _drop_at_exit() -> None:
+    atexit.register(drop_font_configs)
+    # A multiprocessing worker skips atexit (it ends with os._exit) but runs these.
+    from multiprocessing import util
+
+    util.Finalize(None, drop_font_configs, exitpriority=100)
 
 
 def versions() -> dict[str, str]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from edition.errors import Finding
-from edition.pdf.engine import weasyprint
+from edition.pdf.engine import font_config, weasyprint
 from edition.pdf.fetch import FetchRules, refusals_end_in_a_finding, safe_fetcher
 from edition.pdf.grid import render_on_grid
 from edition.pdf.worker import findings_from_log, weasyprint_warnings
@@ -46,9 +46,11 @@ def lay_out_one_pass(
         html = Renderer(plan, profile, photo_urls).html()
     html_class = weasyprint().HTML
     fetcher = safe_fetcher(rules)
+    fonts = font_config(tuple(str(r) for r in rules.roots))
     with weasyprint_warnings() as records, refusals_end_in_a_finding():
         document = render_on_grid(
-            html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher)
+            html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher),
+            font_config=fonts,
         )
         padded = (-len(document.pages)) % profile.pad_to
         if padded:
@@ -56,7 +58,8 @@ def lay_out_one_pass(
             if all(s.request in photo_urls for s in more.slots):
                 html = Renderer(more, profile, photo_urls).html()
                 document = render_on_grid(
-                    html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher)
+                    html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher),
+                    font_config=fonts,
                 )
         pages = list(document.pages)
         data = document.copy(pages).write_pdf(
