@@ -92,6 +92,18 @@ def _drop_at_exit() -> None:
     util.Finalize(None, drop_font_configs, exitpriority=100)
 
 
+def _forget_in_child() -> None:
+    """In a process just forked: the configurations it inherited are its parent's, whose
+    folders only the parent may remove; this process makes its own, dropped at its exit."""
+    for config in _FONT_CONFIGS.values():
+        config._folder = None  # WeasyPrint's own field: its __del__ removes what it names
+    _FONT_CONFIGS.clear()
+    _drop_at_exit.cache_clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def versions() -> dict[str, str]:
     """WeasyPrint's, pydyf's and Pango's versions, for `edition --version`."""
     module = weasyprint()
