@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from edition.errors import Finding
 from edition.pdf.engine import font_config, weasyprint
 from edition.pdf.fetch import FetchRules, refusals_end_in_a_finding, safe_fetcher
 from edition.pdf.grid import render_on_grid
+from edition.pdf.styles import lift_stylesheets
 from edition.pdf.worker import findings_from_log, weasyprint_warnings
 from edition.plan.model import ImageRequest, Plan
 from edition.plan.pad import pad_plan
@@ -48,18 +50,18 @@ def lay_out_one_pass(
     fetcher = safe_fetcher(rules)
     fonts = font_config(tuple(str(r) for r in rules.roots))
     with weasyprint_warnings() as records, refusals_end_in_a_finding():
-        document = render_on_grid(
-            html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher),
-            font_config=fonts,
+        document = _lay_out(
+            html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher), fetcher, fonts
         )
         padded = (-len(document.pages)) % profile.pad_to
         if padded:
             more = pad_plan(plan, padded)
             if all(s.request in photo_urls for s in more.slots):
                 html = Renderer(more, profile, photo_urls).html()
-                document = render_on_grid(
+                document = _lay_out(
                     html_class(string=html, base_url=str(root) + "/", url_fetcher=fetcher),
-                    font_config=fonts,
+                    fetcher,
+                    fonts,
                 )
         pages = list(document.pages)
         data = document.copy(pages).write_pdf(
@@ -69,3 +71,8 @@ def lay_out_one_pass(
             uncompressed_pdf=True,
         )
     return OnePass(data, len(pages), padded, [*rules.refused, *findings_from_log(records)])
+
+
+def _lay_out(html: Any, fetcher: Any, fonts: Any) -> Any:
+    sheets = lift_stylesheets(html, fetcher, fonts)
+    return render_on_grid(html, font_config=fonts, stylesheets=sheets)

@@ -17,6 +17,7 @@ from edition.pdf.engine import font_config, weasyprint
 from edition.pdf.fetch import FetchRules, refusals_end_in_a_finding, safe_fetcher
 from edition.pdf.grid import render_on_grid
 from edition.pdf.measure import SectionMeasure, measure_document
+from edition.pdf.styles import lift_stylesheets
 
 
 class _Collect(logging.Handler):
@@ -97,7 +98,9 @@ def render_job(job: Job) -> Laid:
     fetcher = safe_fetcher(fetch_rules(job))
     with weasyprint_warnings() as records, refusals_end_in_a_finding():
         html = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
-        document = render_on_grid(html, font_config=font_config(job.roots))
+        fonts = font_config(job.roots)
+        sheets = lift_stylesheets(html, fetcher, fonts)
+        document = render_on_grid(html, font_config=fonts, stylesheets=sheets)
         measure = measure_document(document)
         data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True)
     # Compressed here, in parallel and once per section, so that assembling the edition
