@@ -5,6 +5,7 @@ cases left to WeasyPrint, and refusals told to every document."""
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pikepdf
@@ -13,6 +14,7 @@ import pytest
 from edition.pdf.engine import font_config, weasyprint
 from edition.pdf.fetch import FetchRules, safe_fetcher
 from edition.pdf.styles import lift_stylesheets
+from edition.pdf.worker import weasyprint_warnings
 
 BODY = " ".join(f"kata{i % 11} panjang{i % 5}" for i in range(400))
 
@@ -57,11 +59,11 @@ def test_lifted_stylesheets_lay_out_the_same_pages(folder):
     plain = _html(folder, text).render()
     html = _html(folder, text)
     fonts = font_config(("styles-test", str(folder)))
-    sheets = lift_stylesheets(html, html.url_fetcher, fonts)
-    assert sheets is not None and len(sheets) == 2  # the <style>, then the link
+    lifted = lift_stylesheets(html, html.url_fetcher, fonts)
+    assert len(lifted.sheets) == 2  # the <style>, then the link
     head = html.etree_element.find("head")
     assert [e.tag for e in head] == ["meta"]  # taken out of the document
-    lifted = html.render(font_config=fonts, stylesheets=sheets)
+    lifted = html.render(font_config=fonts, **lifted.options())
     assert len(plain.pages) == len(lifted.pages) > 1
     assert _drawn(plain) == _drawn(lifted)
 
@@ -73,12 +75,12 @@ def test_a_stylesheet_is_parsed_once_and_again_when_it_changes(folder):
     second = _html(folder, text)
     one = lift_stylesheets(first, first.url_fetcher, fonts)
     two = lift_stylesheets(second, second.url_fetcher, fonts)
-    assert one is not None and two is not None
-    assert one[1] is two[1]
+    assert len(one.sheets) == len(two.sheets) == 2
+    assert one.sheets[1] is two.sheets[1]
     (folder / "a.css").write_text(SHEET.replace("#654321", "#112233"))
     third = _html(folder, text)
     three = lift_stylesheets(third, third.url_fetcher, fonts)
-    assert three is not None and three[1] is not one[1]
+    assert three.sheets[0] is one.sheets[0] and three.sheets[1] is not one.sheets[1]
 
 
 @pytest.mark.parametrize(
@@ -94,14 +96,14 @@ def test_a_stylesheet_is_parsed_once_and_again_when_it_changes(folder):
 def test_what_weasyprint_must_read_itself_is_left_in_the_document(folder, head):
     html = _html(folder, _page(head))
     before = [e.tag for e in html.etree_element.iter()]
-    assert lift_stylesheets(html, html.url_fetcher, font_config(("styles-test",))) is None
+    assert lift_stylesheets(html, html.url_fetcher, font_config(("styles-test",))).options() == {}
     assert [e.tag for e in html.etree_element.iter()] == before
 
 
 def test_a_stylesheet_in_the_body_is_left_to_weasyprint(folder):
     text = _page("").replace("<h1>", '<link rel="stylesheet" href="a.css"><h1>')
     html = _html(folder, text)
-    assert lift_stylesheets(html, html.url_fetcher, font_config(("styles-test",))) is None
+    assert lift_stylesheets(html, html.url_fetcher, font_config(("styles-test",))).options() == {}
 
 
 def test_a_refused_font_is_told_to_every_document(folder, tmp_path_factory):
@@ -114,6 +116,37 @@ def test_a_refused_font_is_told_to_every_document(folder, tmp_path_factory):
     text = _page('<link rel="stylesheet" href="a.css">')
     for _ in range(2):
         html = _html(folder, text)
-        assert lift_stylesheets(html, html.url_fetcher, fonts) is not None
+        assert lift_stylesheets(html, html.url_fetcher, fonts).sheets
         assert [f.code for f in html.url_fetcher.refused] == ["safety.fetch"]
         assert str(outside) in html.url_fetcher.refused[0].message
+
+
+def test_colour_profiles_go_with_the_lifted_stylesheets(folder):
+    icc = Path(__file__).parents[1] / "assets" / "icc" / "edition-fogra39.icc"
+    shutil.copy(icc, folder / "cmyk.icc")
+    (folder / "a.css").write_text(
+        '@color-profile device-cmyk { src: url("cmyk.icc"); components: c, m, y, k; }\n'
+        + SHEET.replace("#654321", "device-cmyk(0.1 0.7 0.2 0.05)")
+    )
+    text = _page('<link rel="stylesheet" href="a.css">')
+    plain = _html(folder, text).render()
+    html = _html(folder, text)
+    lifted = lift_stylesheets(html, html.url_fetcher, font_config(("styles-test", "icc")))
+    assert [name for name, _ in lifted.color_profiles] == ["device-cmyk"]
+    drawn = html.render(font_config=font_config(("styles-test", "icc")), **lifted.options())
+    assert _drawn(plain) == _drawn(drawn)
+    with pikepdf.open(io.BytesIO(drawn.write_pdf())) as pdf:
+        spaces = pdf.pages[0].Resources.ColorSpace
+        assert pikepdf.Name("/device-cmyk") in spaces
+        assert spaces["/device-cmyk"][0] == pikepdf.Name.ICCBased
+
+
+def test_what_parsing_warned_about_is_told_to_every_document(folder):
+    (folder / "a.css").write_text(SHEET + "h1 { colour: red; }\n")
+    fonts = font_config(("styles-test", str(folder), "warned"))
+    text = _page('<link rel="stylesheet" href="a.css">')
+    for _ in range(2):
+        html = _html(folder, text)
+        with weasyprint_warnings() as records:
+            assert lift_stylesheets(html, html.url_fetcher, fonts).sheets
+        assert any("colour" in r.getMessage() for r in records)

@@ -74,5 +74,5 @@ def lay_out_one_pass(
 
 
 def _lay_out(html: Any, fetcher: Any, fonts: Any) -> Any:
-    sheets = lift_stylesheets(html, fetcher, fonts)
-    return render_on_grid(html, font_config=fonts, stylesheets=sheets)
+    lifted = lift_stylesheets(html, fetcher, fonts)
+    return render_on_grid(html, font_config=fonts, **lifted.options())

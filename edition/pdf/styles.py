@@ -9,17 +9,21 @@ from a cache kept for the life of the process and keyed by their bytes.
 WeasyPrint gives stylesheets handed to it the *user* origin, which ranks below the
 document's own style attributes exactly as the author origin does, except for
 `!important`. So a document is left as it is when one of its stylesheets uses
-`!important`, `@import` (what it imports could change unseen), `@counter-style`,
-`@color-profile` or `@layer` (kept per document by WeasyPrint), a `media` attribute,
-or a stylesheet anywhere but in the `<head>`: WeasyPrint then reads them itself.
+`!important`, `@import` (what it imports could change unseen), `@counter-style` or
+`@layer` (kept per document by WeasyPrint), a `media` attribute, or a stylesheet
+anywhere but in the `<head>`: WeasyPrint then reads them itself. The colour profiles
+of `@color-profile` rules are handed to WeasyPrint with the stylesheets; what parsing a
+stylesheet refused or warned about is told again to every document that uses it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import weakref
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
@@ -33,33 +37,49 @@ _KEPT = 32
 _CACHES: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[str, bytes], _Parsed]] = (
     weakref.WeakKeyDictionary()
 )
-_UNSAFE = (b"important", b"@import", b"@counter-style", b"@color-profile", b"@layer")
+_UNSAFE = (b"important", b"@import", b"@counter-style", b"@layer")
 
 
-def lift_stylesheets(html: Any, fetcher: Any, fonts: Any) -> list[Any] | None:
+@dataclass(frozen=True)
+class Lifted:
+    """A document's stylesheets, parsed, in their order, and their colour profiles."""
+
+    sheets: tuple[Any, ...] = ()
+    color_profiles: tuple[tuple[str, Any], ...] = ()
+
+    def options(self) -> dict[str, Any]:
+        """What to add to WeasyPrint's `render()`: nothing when nothing was lifted."""
+        if not self.sheets:
+            return {}
+        return {"stylesheets": list(self.sheets), "color_profiles": dict(self.color_profiles)}
+
+
+def lift_stylesheets(html: Any, fetcher: Any, fonts: Any) -> Lifted:
     """Take the stylesheets out of `html` (a weasyprint.HTML not yet laid out) and return
-    them parsed, in their order, for `render(stylesheets=...)`; None, with `html`
-    untouched, when WeasyPrint must read them itself (see the module's docstring)."""
+    them parsed; nothing, with `html` untouched, when WeasyPrint must read them itself
+    (see the module's docstring)."""
     root = html.etree_element
     found = [e for e in root.iter() if e.tag in ("style", "link") and _is_stylesheet(e)]
     head = root.find("head")
     if not found or head is None or any(e not in list(head) for e in found):
-        return None
+        return Lifted()
     sources: list[tuple[bytes, str]] = []
     for element in found:
         if element.get("media") is not None:
-            return None
+            return Lifted()
         if element.tag == "style":  # (WeasyPrint reads a <style>'s own text, as here)
             source: tuple[bytes, str] | None = ((element.text or "").encode(), html.base_url)
         else:
             source = _read(element.get("href") or "", html.base_url, fetcher)
         if source is None or any(word in source[0] for word in _UNSAFE):
-            return None
+            return Lifted()
         sources.append(source)
-    sheets = [_parsed(data, base, fetcher, fonts) for data, base in sources]
+    parsed = [_parsed(data, base, fetcher, fonts) for data, base in sources]
     for element in found:
         head.remove(element)
-    return sheets
+    return Lifted(
+        tuple(p.css for p in parsed), tuple(kv for p in parsed for kv in p.color_profiles)
+    )
 
 
 def _is_stylesheet(element: Any) -> bool:
@@ -87,27 +107,48 @@ def _read(href: str, base_url: str, fetcher: Any) -> tuple[bytes, str] | None:
         return None
 
 
+@dataclass(frozen=True)
 class _Parsed:
-    __slots__ = ("css", "refused")
+    css: Any
+    color_profiles: tuple[tuple[str, Any], ...]
+    refused: tuple[Finding, ...]
+    warnings: tuple[logging.LogRecord, ...] = field(default=())
 
-    def __init__(self, css: Any, refused: tuple[Finding, ...]) -> None:
-        self.css = css
-        self.refused = refused
+
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
-def _parsed(data: bytes, base_url: str, fetcher: Any, fonts: Any) -> Any:
-    """A weasyprint.CSS for `data`, parsed once per process and font configuration; what
-    was refused while parsing it (a font outside the allowed folders) is told to every
+def _parsed(data: bytes, base_url: str, fetcher: Any, fonts: Any) -> _Parsed:
+    """`data` parsed, once per process and font configuration (the @font-face rules are
+    registered in it); what parsing it refused or warned about is told again to every
     document that uses it."""
     cache = _CACHES.setdefault(fonts, OrderedDict())
     key = (base_url, hashlib.sha256(data).digest())
     hit = cache.get(key)
+    logger = logging.getLogger("weasyprint")
     if hit is None:
         before = len(fetcher.refused)
-        css = weasyprint().CSS(
-            file_obj=io.BytesIO(data), base_url=base_url, url_fetcher=fetcher, font_config=fonts
-        )
-        hit = cache[key] = _Parsed(css, tuple(fetcher.refused[before:]))
+        profiles: dict[str, Any] = {}
+        keep = _Keep()
+        logger.addHandler(keep)
+        try:
+            css = weasyprint().CSS(
+                file_obj=io.BytesIO(data),
+                base_url=base_url,
+                url_fetcher=fetcher,
+                font_config=fonts,
+                color_profiles=profiles,
+            )
+        finally:
+            logger.removeHandler(keep)
+        refused = tuple(fetcher.refused[before:])
+        hit = cache[key] = _Parsed(css, tuple(profiles.items()), refused, tuple(keep.records))
         while len(cache) > _KEPT:
             cache.popitem(last=False)
     else:
@@ -115,4 +156,6 @@ def _parsed(data: bytes, base_url: str, fetcher: Any, fonts: Any) -> Any:
         for finding in hit.refused:
             if finding not in fetcher.refused:
                 fetcher.refused.append(finding)
-    return hit.css
+        for record in hit.warnings:
+            logger.handle(record)
+    return hit

@@ -99,8 +99,8 @@ def render_job(job: Job) -> Laid:
     with weasyprint_warnings() as records, refusals_end_in_a_finding():
         html = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
         fonts = font_config(job.roots)
-        sheets = lift_stylesheets(html, fetcher, fonts)
-        document = render_on_grid(html, font_config=fonts, stylesheets=sheets)
+        lifted = lift_stylesheets(html, fetcher, fonts)
+        document = render_on_grid(html, font_config=fonts, **lifted.options())
         measure = measure_document(document)
         data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True)
     # Compressed here, in parallel and once per section, so that assembling the edition
