@@ -87,7 +87,8 @@ def test_a_stylesheet_is_parsed_once_and_again_when_it_changes(folder):
     "head",
     [
         '<link rel="stylesheet" href="a.css" media="screen">',
-        "<style>h1 { color: red !important; }</style>",
+        "<style>p { padding-top: 1mm !important; }</style>",  # the grid's padding
+        "<style>p { display: block !important; }</style>",
         '<style>@import "a.css";</style>',
         "<style>@layer base { h1 { color: red; } }</style>",
         "<style>@counter-style x { system: cyclic; symbols: a b; }</style>",
@@ -121,6 +122,12 @@ def test_a_refused_font_is_told_to_every_document(folder, tmp_path_factory):
         assert str(outside) in html.url_fetcher.refused[0].message
 
 
+def _icc(data: bytes) -> list[bytes]:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        spaces = pdf.pages[0].Resources.ColorSpace
+        return [spaces[k][1].read_bytes() for k in spaces if spaces[k][0] == "/ICCBased"]
+
+
 def test_colour_profiles_go_with_the_lifted_stylesheets(folder):
     icc = Path(__file__).parents[1] / "assets" / "icc" / "edition-fogra39.icc"
     shutil.copy(icc, folder / "cmyk.icc")
@@ -130,15 +137,21 @@ def test_colour_profiles_go_with_the_lifted_stylesheets(folder):
     )
     text = _page('<link rel="stylesheet" href="a.css">')
     plain = _html(folder, text).render()
-    html = _html(folder, text)
-    lifted = lift_stylesheets(html, html.url_fetcher, font_config(("styles-test", "icc")))
-    assert [name for name, _ in lifted.color_profiles] == ["device-cmyk"]
-    drawn = html.render(font_config=font_config(("styles-test", "icc")), **lifted.options())
-    assert _drawn(plain) == _drawn(drawn)
-    with pikepdf.open(io.BytesIO(drawn.write_pdf())) as pdf:
-        spaces = pdf.pages[0].Resources.ColorSpace
-        assert pikepdf.Name("/device-cmyk") in spaces
-        assert spaces["/device-cmyk"][0] == pikepdf.Name.ICCBased
+    fonts = font_config(("styles-test", "icc"))
+    written = []
+    for _ in range(2):  # the second document uses the first one's parsed sheet
+        html = _html(folder, text)
+        lifted = lift_stylesheets(html, html.url_fetcher, fonts)
+        assert [name for name, _ in lifted.color_profiles] == ["device-cmyk"]
+        drawn = html.render(font_config=fonts, **lifted.options())
+        assert _drawn(plain) == _drawn(drawn)
+        written.append(drawn.write_pdf(pdf_variant="pdf/x-4"))
+    first, second = (_icc(w) for w in written)
+    # (A document written twice embeds other bytes the second time: Little CMS writes the
+    # profile out longer once its name was read. So a fresh one.)
+    fresh = _html(folder, text).render().write_pdf(pdf_variant="pdf/x-4")
+    assert first == second == _icc(fresh)
+    assert len(first) == 1
 
 
 def test_what_parsing_warned_about_is_told_to_every_document(folder):
@@ -150,3 +163,20 @@ def test_what_parsing_warned_about_is_told_to_every_document(folder):
         with weasyprint_warnings() as records:
             assert lift_stylesheets(html, html.url_fetcher, fonts).sheets
         assert any("colour" in r.getMessage() for r in records)
+
+
+def test_important_is_lifted_unless_a_style_attribute_makes_it_rank_otherwise(folder):
+    """A stylesheet's !important loses to a style attribute's !important when both are the
+    author's; lifted (user origin) it would win: that document is left to WeasyPrint."""
+    head = "<style>h1, p { color: #aa0000 !important; }</style>"
+    text = _page(head)
+    plain = _html(folder, text).render()
+    html = _html(folder, text)
+    fonts = font_config(("styles-test", "important"))
+    lifted = lift_stylesheets(html, html.url_fetcher, fonts)
+    assert len(lifted.sheets) == 2
+    assert _drawn(plain) == _drawn(html.render(font_config=fonts, **lifted.options()))
+
+    clash = text.replace('style="margin-left: 3mm"', 'style="color: #00aa00 !important"')
+    html = _html(folder, clash)
+    assert lift_stylesheets(html, html.url_fetcher, fonts).options() == {}

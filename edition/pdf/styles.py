@@ -6,14 +6,19 @@ takes, twice per section with the baseline grid's measuring pass. Here the style
 in a document's `<head>` are taken out of it and handed to WeasyPrint already parsed,
 from a cache kept for the life of the process and keyed by their bytes.
 
-WeasyPrint gives stylesheets handed to it the *user* origin, which ranks below the
-document's own style attributes exactly as the author origin does, except for
-`!important`. So a document is left as it is when one of its stylesheets uses
-`!important`, `@import` (what it imports could change unseen), `@counter-style` or
-`@layer` (kept per document by WeasyPrint), a `media` attribute, or a stylesheet
-anywhere but in the `<head>`: WeasyPrint then reads them itself. The colour profiles
-of `@color-profile` rules are handed to WeasyPrint with the stylesheets; what parsing a
-stylesheet refused or warned about is told again to every document that uses it.
+WeasyPrint gives stylesheets handed to it the *user* origin. With every stylesheet
+lifted, the only author declarations left are the elements' style attributes, and they
+rank against user declarations as they did against the stylesheets, but for one case: a
+property declared `!important` both by a stylesheet and by a style attribute (the
+attribute won; the stylesheet would). So a document is left as it is when a stylesheet
+declares `!important` a property that a style attribute of the document, or the
+baseline grid (which writes padding, column-fill and display into style attributes),
+declares `!important`; also when one uses `@import` (what it imports could change
+unseen), `@counter-style` or `@layer` (kept per document by WeasyPrint), a `media`
+attribute, or a stylesheet anywhere but in the `<head>`: WeasyPrint then reads them.
+The colour profiles of `@color-profile` rules are handed to WeasyPrint with the
+stylesheets; what parsing a stylesheet refused or warned about is told again to every
+document that uses it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -37,7 +43,14 @@ _KEPT = 32
 _CACHES: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[str, bytes], _Parsed]] = (
     weakref.WeakKeyDictionary()
 )
-_UNSAFE = (b"important", b"@import", b"@counter-style", b"@layer")
+_UNSAFE = (b"@import", b"@counter-style", b"@layer")
+_IMPORTANT = re.compile(rb"([A-Za-z-]+)\s*:[^;{}]*!\s*important", re.I)
+_GRID_IMPORTANT = frozenset({b"padding", b"column", b"display"})  # see edition.pdf.grid
+
+
+def _important(css: bytes) -> set[bytes]:
+    """The properties `css` declares !important, by family (`padding-top` -> `padding`)."""
+    return {m.group(1).lower().lstrip(b"-").split(b"-")[0] for m in _IMPORTANT.finditer(css)}
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,10 @@ def lift_stylesheets(html: Any, fetcher: Any, fonts: Any) -> Lifted:
         if source is None or any(word in source[0] for word in _UNSAFE):
             return Lifted()
         sources.append(source)
+    attributes = b";".join(e.get("style", "").encode() for e in root.iter() if e.get("style"))
+    reserved = _GRID_IMPORTANT | _important(attributes)
+    if any(_important(data) & reserved for data, _ in sources):
+        return Lifted()
     parsed = [_parsed(data, base, fetcher, fonts) for data, base in sources]
     for element in found:
         head.remove(element)
@@ -115,6 +132,25 @@ class _Parsed:
     warnings: tuple[logging.LogRecord, ...] = field(default=())
 
 
+class _Profile:
+    """A colour profile of a cached stylesheet, for many documents: its bytes are taken
+    once, before anything reads its name. (Little CMS writes a profile out 52 bytes longer
+    once its description has been read, so the second document would embed other bytes.)
+    WeasyPrint reads `content`, `components`, `name` and sets `pdf_reference` per PDF."""
+
+    def __init__(self, profile: Any) -> None:
+        self.content: bytes = profile.content
+        self.src = profile.src
+        self.rendering_intent = profile.rendering_intent
+        self.components = profile.components
+        self.pdf_reference = None
+        self._profile = profile
+
+    @property
+    def name(self) -> str:
+        return str(self._profile.name)
+
+
 class _Keep(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -148,7 +184,8 @@ def _parsed(data: bytes, base_url: str, fetcher: Any, fonts: Any) -> _Parsed:
         finally:
             logger.removeHandler(keep)
         refused = tuple(fetcher.refused[before:])
-        hit = cache[key] = _Parsed(css, tuple(profiles.items()), refused, tuple(keep.records))
+        kept = tuple((name, _Profile(p)) for name, p in profiles.items())
+        hit = cache[key] = _Parsed(css, kept, refused, tuple(keep.records))
         while len(cache) > _KEPT:
             cache.popitem(last=False)
     else:
