@@ -165,6 +165,48 @@ def test_weasyprint_asks_edition_where_indonesian_words_break() -> None:
     assert pyphen.Pyphen(lang="id_ID").inserted("dengan") == "de-ngan"
 
 
+# Long Indonesian words in a narrow justified column: cut at the end of most lines.
+_LONG_WORDS = (
+    "pertahanan keberlanjutan memperlengkapi pengembangan kementerian perindustrian "
+    "penyelenggaraan kepelabuhanan pemberdayaan pengadaan berkesinambungan "
+    "mengoperasikan pemeliharaan kedirgantaraan ketahanan perbendaharaan "
+)
+
+
+def _cut_runs(pdf: bytes) -> list[int]:
+    """The runs of lines in a row ending in a cut word, read back by poppler."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    runs, run = [], 0
+    for line in text.splitlines():
+        if line.rstrip().endswith("\u2010"):
+            run += 1
+        else:
+            if run:
+                runs.append(run)
+            run = 0
+    return runs
+
+
+def test_no_more_than_two_lines_in_a_row_end_in_a_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    from edition.pdf import hyphens
+
+    html = (
+        '<html lang="id"><head><style>@page { size: 60mm 400mm; margin: 5mm; }'
+        "p { font: 10pt/12pt serif; width: 38mm; text-align: justify; hyphens: auto; "
+        'hyphenate-character: "\\2010"; margin: 0 0 12pt; }</style></head><body>'
+        + f"<p>{_LONG_WORDS * 4}</p>" * 3
+        + "</body></html>"
+    )
+    wp = weasyprint()
+    limited = _cut_runs(wp.HTML(string=html).write_pdf())
+    monkeypatch.setattr(hyphens, "RUN_LIMIT", 99)
+    unlimited = _cut_runs(wp.HTML(string=html).write_pdf())
+    assert max(unlimited) >= 3  # the text would cut three lines in a row and more
+    assert limited and max(limited) == 2
+
+
 @pytest.mark.parametrize(
     ("height", "step", "pad"),
     [(24.0, 12.0, 0.0), (25.0, 12.0, 11.0), (35.999, 12.0, 0.001), (36.004, 12.0, 0.0)],

@@ -16,7 +16,9 @@ For each article, after every layout, in this order:
    with its lines, or a paragraph's last lines together, then falls elsewhere). On a
    last page that is nearly full the nudge comes first (a box moved there would shift
    the whole page); when neither reaches, the text is set a little tighter, once.
-4. A cut word on the third line in a row ending in a hyphen is kept whole.
+4. A cut word on the third line in a row ending in a hyphen is kept whole. (The line
+   breaker itself cuts no third line in a row, `edition.pdf.hyphens`: this rung is
+   what remains should WeasyPrint's line iterator not be there to wrap.)
 5. What is still empty at the foot of a last page less than half full is filled with a
    band across the text width: the Populer list, or one of the magazine's house ads.
 
