@@ -538,3 +538,29 @@ def test_the_watcher_leaves_out_hidden_files_and_the_output(tmp_path):
     }
     got = {rel: watcher.wanted(Change.modified, str(issue / rel)) for rel in wanted}
     assert got == wanted
+
+
+@pytest.mark.slow
+def test_the_desk_keeps_what_it_laid_out_between_builds(tmp_path):
+    """A rebuild takes the sections that did not change from the desk's memory: with the
+    build cache's section files gone, only the edited article is laid out again."""
+    issue = tmp_path / "minimal"
+    shutil.copytree(FIXTURES / "minimal", issue)
+    sections = tmp_path / "cache" / "sections"
+    desk = Desk(issue, "print", tmp_path / "dist", workers=1, cache=tmp_path / "cache")
+    try:
+        desk.start()
+        first = desk.build()
+        laid_out = len(list(sections.glob("*.pdf")))
+        for f in sections.iterdir():
+            f.unlink()
+        article = sorted((issue / "articles").glob("*.md"))[0]
+        text = article.read_text(encoding="utf-8")
+        article.write_text(text.rstrip() + "\n\nSatu kalimat baru di akhir tulisan.\n")
+        second = desk.build()
+    finally:
+        desk.close()
+    assert first.state == second.state == "ready"
+    assert len(second.pages) == len(first.pages)
+    again = len(list(sections.glob("*.pdf")))
+    assert laid_out >= 10 and 1 <= again <= 3, (laid_out, again)

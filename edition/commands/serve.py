@@ -254,6 +254,7 @@ class Desk:
         self._images: OrderedDict[tuple[str, str], Future[dict[str, bytes]]] = OrderedDict()
         self._laid = _Laid()
         self._pool: ProcessPoolExecutor | None = None
+        self._warm: Warm | None = None
         # PDFium is not thread-safe: the build thread reads pages back (preflight, where
         # the photos are, how full the columns are) while the browser asks for page
         # images, so these are rendered in a process of their own.
@@ -363,9 +364,11 @@ class Desk:
 
     def _build_once(self) -> BuildResult:
         assert self._pool is not None
-        warm = Warm(self._pool, self.workers, self._laid_out)
+        if self._warm is None or self._warm.pool is not self._pool:
+            # Kept from build to build: the sections' pages, PDFs and measurements.
+            self._warm = Warm(self._pool, self.workers, self._laid_out)
         return build_edition(
-            self.issue_dir, self.profile, self.preview_root, warm=warm, cache=self.cache
+            self.issue_dir, self.profile, self.preview_root, warm=self._warm, cache=self.cache
         )
 
     def _internal(self, exc: BaseException, started: float) -> Snapshot:

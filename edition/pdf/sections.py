@@ -153,13 +153,18 @@ class Placed:
 class Warm:
     """What a long-running process (`edition serve`) lends a build: layout processes kept
     warm between builds (used, never shut down here), and a call made as soon as the
-    edition is assembled, before it is finished and checked. `pages` keeps each section's
-    pages between builds, so that only what changed is cut out of the edition again."""
+    edition is assembled, before it is finished and checked. Between builds it keeps each
+    section's pages (so that only what changed is cut out of the edition again) and what
+    the last build knew of its sections: their PDFs, records and measurements, checked
+    once when read from the cache (they are named by the hash of what made them)."""
 
     pool: Executor
     workers: int
     laid_out: Callable[[Plan, list[Placed]], None] | None = None
     pages: dict[str, bytes] = field(default_factory=dict)
+    pdfs: dict[str, bytes] = field(default_factory=dict)
+    records: dict[str, tuple[int, SectionMeasure, list[Finding]]] = field(default_factory=dict)
+    measures: dict[str, tuple[int, SectionMeasure]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -269,6 +274,7 @@ class SectionBuilder:
         self.fingerprint = _layout_fingerprint(plan, profile)
         self.stats = SectionStats()
         self._html: dict[int, tuple[Section, str]] = {}  # id(section) -> (section, HTML)
+        self._hashed: dict[str, tuple[str, str]] = {}  # HTML -> key, measure key
         self._laid: dict[str, tuple[int, SectionMeasure]] = {}  # key -> pages, measure
         self._pdf: dict[str, bytes] = {}
         self._rendered: set[str] = set()
@@ -301,22 +307,34 @@ class SectionBuilder:
         return held[1]
 
     def key(self, section: Section) -> str:
-        return _sha(self.fingerprint, self.section_html(section))
+        return self._keys(section)[0]
 
     def measure_key(self, section: Section) -> str:
         """What a section's measurement depends on: its HTML with each photo named by the
         shape of its box, not by its content (a new photo of the same shape lays out the
         same)."""
+        return self._keys(section)[1]
+
+    def _keys(self, section: Section) -> tuple[str, str]:
+        """The section's key and measure key, hashed once per HTML (copyfit asks for them
+        at every round)."""
         html = self.section_html(section)
-        html = re.sub(
-            r'src="([^"]*)"', lambda m: f'src="{self._shapes.get(m.group(1), m.group(1))}"', html
-        )
-        return _sha(self.fingerprint, "measure", html)
+        held = self._hashed.get(html)
+        if held is None:
+            shaped = re.sub(
+                r'src="([^"]*)"',
+                lambda m: f'src="{self._shapes.get(m.group(1), m.group(1))}"',
+                html,
+            )
+            held = (_sha(self.fingerprint, html), _sha(self.fingerprint, "measure", shaped))
+            self._hashed[html] = held
+        return held
 
     _shapes: dict[str, str]
 
     def _learn_shapes(self, plan: Plan) -> None:
         self._shapes = {}
+        self._hashed = {}  # measure keys name the photos by these shapes
         for slot in plan.slots:
             url = self.urls.get(slot.request)
             if url is None:
@@ -330,6 +348,9 @@ class SectionBuilder:
     def _measured(self, mkey: str) -> tuple[int, SectionMeasure] | None:
         """Pages and measurement of a section laid out before, in any build."""
         if mkey in self._by_shape:
+            return self._by_shape[mkey]
+        if self.warm is not None and mkey in self.warm.measures:
+            self._by_shape[mkey] = self.warm.measures[mkey]
             return self._by_shape[mkey]
         try:
             info = unsealed(json.loads((self.cache / f"m-{mkey}.json").read_text()))
@@ -350,6 +371,11 @@ class SectionBuilder:
         """Pages and measurement of a section laid out before (its PDF may be gone)."""
         if key in self._laid:
             return self._laid[key]
+        if self.warm is not None and key in self.warm.records:
+            pages, measure, found = self.warm.records[key]
+            self._laid[key] = (pages, measure)
+            self._findings[key] = list(found)
+            return pages, measure
         try:
             info = unsealed(json.loads(self._meta_path(key).read_text()))
             if info is None or int(info["pages"]) < 1:
@@ -366,6 +392,9 @@ class SectionBuilder:
 
     def _cached_pdf(self, key: str) -> bytes | None:
         if key in self._pdf:
+            return self._pdf[key]
+        if self.warm is not None and key in self.warm.pdfs:
+            self._pdf[key] = self.warm.pdfs[key]
             return self._pdf[key]
         try:
             info = unsealed(json.loads(self._meta_path(key).read_text()))
@@ -667,9 +696,24 @@ class SectionBuilder:
         for i, target in enumerate(edition.pages):
             if i < len(drawn.pages):
                 overlay_page(target, drawn.pages[i], f"EditionPage{i + 1}")
-        if self.warm is not None and self.warm.laid_out is not None:
-            self.warm.laid_out(plan, self._placed(edition, units, starts_list, overlay))
+        if self.warm is not None:
+            self._keep(units)
+            if self.warm.laid_out is not None:
+                self.warm.laid_out(plan, self._placed(edition, units, starts_list, overlay))
         return Assembled(edition, sources, units, starts, plan, pages)
+
+    def _keep(self, units: list[Unit]) -> None:
+        """What the next build in this process may take from memory: the sections of this
+        edition, and every measurement this build used (copyfit's steps)."""
+        assert self.warm is not None
+        used = {u.key for u in units} | {k for k in self._pdf if k.startswith("overlay-")}
+        self.warm.pdfs = {k: self._pdf[k] for k in used if k in self._pdf}
+        self.warm.records = {
+            k: (*self._laid[k], list(self._findings.get(k, [])))
+            for k in used
+            if k in self._laid and k in self._findings
+        }
+        self.warm.measures = dict(self._by_shape)
 
     def _placed(
         self, edition: pikepdf.Pdf, units: list[Unit], starts: list[int], overlay: bytes
