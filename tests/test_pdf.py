@@ -206,22 +206,39 @@ for issue, profile in zip(sys.argv[2:], ("screen", "print")):
 
 def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path, make_issue):
     """What WeasyPrint writes for a document (the @font-face files) must go with the
-    process that laid it out, not pile up build after build."""
+    process that laid it out, not pile up build after build; what a killed process left
+    is removed by the next build, what a live one holds is not."""
     first = make_issue("minimal")
     second = first.with_name("minimal-2")
     shutil.copytree(first, second)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    env = {**os.environ, "TMPDIR": str(temporary), "EDITION_CACHE": str(tmp_path / "cache")}
-    out = tmp_path / "dist"
-    done = subprocess.run(
-        [sys.executable, "-c", TWO_BUILDS, str(out), str(first), str(second)],
+    # What a killed process left (its number is free now), and what a live one holds.
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
         capture_output=True,
         text=True,
-        env=env,
-        timeout=300,
-    )
+        check=True,
+    ).stdout.strip()
+    (temporary / f"edition-fonts-{gone}-abc123").mkdir()
+    (temporary / f"edition-fonts-{gone}-abc123" / "0d28813a").write_bytes(b"font")
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    held = temporary / f"edition-fonts-{alive.pid}-def456"
+    held.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary), "EDITION_CACHE": str(tmp_path / "cache")}
+    out = tmp_path / "dist"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", TWO_BUILDS, str(out), str(first), str(second)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+    finally:
+        alive.kill()
+        alive.wait()
     assert done.returncode == 0, done.stderr
     assert (out / "minimal" / "minimal-screen.pdf").is_file()
     assert (out / "minimal-2" / "minimal-2-print.pdf").is_file()
-    assert sorted(p.name for p in temporary.iterdir()) == []
+    assert sorted(p.name for p in temporary.iterdir()) == [held.name]

@@ -10,6 +10,8 @@ import atexit
 import functools
 import gc
 import os
+import shutil
+import tempfile
 from collections import OrderedDict
 from collections.abc import Hashable
 from pathlib import Path
@@ -57,9 +59,12 @@ def weasyprint() -> ModuleType:
 # process ends with os._exit, which collects nothing, so one configuration per document
 # left ~6 MB in the temporary folder for every section of every build. One configuration
 # per set of layout folders is kept for the life of the process (fonts written and
-# registered once, which also saves their parsing) and dropped at its exit.
+# registered once, which also saves their parsing) and dropped at its exit. Its folder is
+# made here, named by the process: what a killed process leaves is removed by the next
+# one that lays out.
 _FONT_CONFIGS: OrderedDict[Hashable, Any] = OrderedDict()
 _KEPT = 4
+_FONTS_PREFIX = "edition-fonts-"
 
 
 def font_config(key: Hashable) -> Any:
@@ -68,7 +73,10 @@ def font_config(key: Hashable) -> Any:
     config = _FONT_CONFIGS.get(key)
     if config is None:
         _drop_at_exit()
+        _sweep()
         config = weasyprint().text.fonts.FontConfiguration()
+        # WeasyPrint's own field, which it fills with a mkdtemp() of its own when empty
+        config._folder = Path(tempfile.mkdtemp(prefix=f"{_FONTS_PREFIX}{os.getpid()}-"))
         _FONT_CONFIGS[key] = config
         while len(_FONT_CONFIGS) > _KEPT:
             _FONT_CONFIGS.popitem(last=False)
@@ -81,6 +89,21 @@ def drop_font_configs() -> None:
     """Forget this process's font configurations; their folders go with them."""
     _FONT_CONFIGS.clear()
     gc.collect()  # documents laid out with them hold them in reference cycles
+
+
+@functools.cache
+def _sweep() -> None:
+    """Remove the font folders of this user's processes that are gone (killed)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_FONTS_PREFIX}*-*"):
+        pid = folder.name.removeprefix(_FONTS_PREFIX).split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.lstat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive under another user (a reused number), or unreadable
+            continue
 
 
 @functools.cache
@@ -99,6 +122,7 @@ def _forget_in_child() -> None:
         config._folder = None  # WeasyPrint's own field: its __del__ removes what it names
     _FONT_CONFIGS.clear()
     _drop_at_exit.cache_clear()
+    _sweep.cache_clear()
 
 
 os.register_at_fork(after_in_child=_forget_in_child)
