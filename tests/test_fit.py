@@ -183,6 +183,21 @@ def test_an_unbalanced_last_page_moves_its_box(plan):
     assert after < before
 
 
+def test_a_box_move_that_overflows_tries_the_box_elsewhere(plan):
+    """Moving the box earlier pushed the article onto a stub page: the box goes later
+    instead, not the lead photo lower; after its last place, the move is undone."""
+    section = article(plan, "patroli-utara")
+    stub = page(791.0, [40 + 2 * LINE, 40 + LINE, 40 + LINE])
+    state = article_state(measure(full_page(), full_page(), stub), plan.layout)
+    assert state.stub(plan.layout.fit.stub)
+    moved = dataclasses.replace(section, fit=ArticleFit(box_moves=(("sidebar", -2),), tries=1))
+    step = next_fit(section, moved, state, plan.layout)
+    assert step is not None and step.box_moves == (("sidebar", 2),) and step.lead_steps == 0
+    last = dataclasses.replace(section, fit=ArticleFit(box_moves=(("sidebar", 4),), tries=3))
+    step = next_fit(section, last, state, plan.layout)
+    assert step is not None and step.box_moves == () and step.lead_steps == 0
+
+
 def test_a_third_cut_line_in_a_row_keeps_its_word_whole(plan):
     section = article(plan, "gudang-baru")
     lines = [

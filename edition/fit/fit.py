@@ -15,7 +15,8 @@ For each article, after every layout, in this order:
    two (which moves the text by as many lines in every column: what keeps a subhead
    with its lines, or a paragraph's last lines together, then falls elsewhere). On a
    last page that is nearly full the nudge comes first (a box moved there would shift
-   the whole page); when neither reaches, the text is set a little tighter, once.
+   the whole page); when neither reaches, the text is set a little tighter, once. A
+   box moved that pushes the article onto a page more is tried in its next place first.
 4. A cut word on the third line in a row ending in a hyphen is kept whole. (The line
    breaker itself cuts no third line in a row, `edition.pdf.hyphens`: this rung is
    what remains should WeasyPrint's line iterator not be there to wrap.)
@@ -160,7 +161,9 @@ def _ladder(
 ) -> ArticleFit | None:
     """The next rung for the state at hand (see the module's docstring), or None."""
     rules = layout.fit
-    step = _pages_step(base, fit, state, layout)
+    step = _move_back(base, fit, state, layout)
+    if step is None:
+        step = _pages_step(base, fit, state, layout)
     if step is None and state.unbalanced:
         step = _balance(base, fit, state, layout)
     if step is None and (state.widows or state.orphans):
@@ -251,6 +254,26 @@ def _nudge(base: ArticleSection, fit: ArticleFit, layout: Layout) -> ArticleFit 
         if low <= steps <= high:
             return _with(fit, lead_steps=steps, nudge=n)
     return None
+
+
+def _move_back(
+    base: ArticleSection, fit: ArticleFit, state: ArticleState, layout: Layout
+) -> ArticleFit | None:
+    """A box moved to balance a last page, that pushed the article onto a page more than
+    planned (or left a stub): the box's next place is tried instead (the move is undone
+    after the last), before the tail is pulled back by shrinking what the article holds."""
+    planned = base.article.meta.pages
+    over = (state.pages > planned) if planned else state.stub(layout.fit.stub)
+    if not fit.box_moves or not over:
+        return None
+    kind, tried = fit.box_moves[-1]
+    later = _MOVES[_MOVES.index(tried) + 1 :] if tried in _MOVES else ()
+    moves = dict(fit.box_moves)
+    if later:
+        moves[kind] = later[0]
+    else:
+        del moves[kind]
+    return _with(fit, box_moves=tuple(sorted(moves.items())))
 
 
 def _next_move(fit: ArticleFit, state: ArticleState) -> ArticleFit | None:
