@@ -564,3 +564,23 @@ def test_the_desk_keeps_what_it_laid_out_between_builds(tmp_path):
     assert len(second.pages) == len(first.pages)
     again = len(list(sections.glob("*.pdf")))
     assert laid_out >= 10 and 1 <= again <= 3, (laid_out, again)
+
+
+@pytest.mark.slow
+def test_the_screen_preview_is_kept_out_of_the_published_folder(tmp_path):
+    issue = tmp_path / "minimal"
+    shutil.copytree(FIXTURES / "minimal", issue)
+    out, cache = tmp_path / "dist", tmp_path / "cache"
+    desk = Desk(issue, "screen", out, workers=1, cache=cache)
+    try:
+        desk.start()
+        snap = desk.build()
+        preview = desk.pdf_path("screen-preview")
+    finally:
+        desk.close()
+    assert snap.state == "ready"
+    assert preview is not None and preview.is_relative_to(cache)
+    assert len(PdfReader(preview).pages) == len(snap.pages)
+    published = sorted(str(p.relative_to(out)) for p in out.rglob("*")) if out.exists() else []
+    assert not [p for p in published if p.split("/")[0].startswith(".")], published
+    assert not any(p.endswith(".pdf") for p in published), published

@@ -55,7 +55,7 @@ from edition.proof.flatplan import (
     photo_index,
 )
 from edition.proof.pages import render_trimmed
-from edition.store.paths import Output
+from edition.store.paths import Output, cache_folder, path_key
 from edition.workers import die_with_parent
 
 log = logging.getLogger("edition.serve")
@@ -245,7 +245,9 @@ class Desk:
         # The screen edition the desk lays out is not the tagged one: it is kept apart.
         self.out_root = Path(out_root)
         self.preview_root = (
-            self.out_root if self.profile == get_profile(profile) else _preview_root(out_root)
+            self.out_root
+            if self.profile == get_profile(profile)
+            else _preview_root(self.out_root, cache)
         )
         self.workers = max(1, workers or min(os.cpu_count() or 1, 2))
         self.listener = listener
@@ -652,8 +654,11 @@ def render_page(
     return out
 
 
-def _preview_root(out_root: Path) -> Path:
-    return Path(out_root) / ".cache" / "desk"
+def _preview_root(out_root: Path, cache: Path | None) -> Path:
+    """Where the desk writes an edition it lays out otherwise than `edition build` (the
+    screen edition, untagged): in the build cache, since only what is published goes
+    into the output folder."""
+    return cache_folder(cache) / "desk" / path_key(Path(out_root))
 
 
 def _rel(path: Path | None, root: Path) -> str | None:
