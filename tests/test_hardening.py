@@ -1467,7 +1467,7 @@ def test_a_build_on_a_full_disk_is_one_line(
         build_edition(issue, "print", out, single_pass=True, cache=cache)
     assert findings_of(exc) == [
         f"{cache / 'images'}: error: cannot write the file: No space left on device "
-        "(free some disk space or check the folder's permissions, or choose another --out) "
+        "(free some disk space or check the folder's permissions, or choose another --cache) "
         "[output.write]"
     ]
     assert not list(out.rglob("*.pdf"))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from edition.errors import EditionError
+from edition.store.paths import in_a_cache
 
 
 def temporary_prefix(path: Path) -> str:
@@ -71,11 +72,12 @@ def write_error(path: Path, exc: OSError) -> EditionError:
     reason = exc.strerror or str(exc)
     if isinstance(exc, (FileExistsError, NotADirectoryError)):
         reason = "a file is in the way of its folder"
+    other = "--cache" if in_a_cache(path) else "--out"
     return EditionError.single(
         f"cannot write the file: {reason}",
         path,
         None,
-        "free some disk space or check the folder's permissions, or choose another --out",
+        f"free some disk space or check the folder's permissions, or choose another {other}",
         "output.write",
     )
 

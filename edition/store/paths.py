@@ -45,6 +45,19 @@ def _private(folder: Path) -> bool:
     )
 
 
+_IN_USE: set[Path] = set()  # the build caches this process has used
+
+
+def in_a_cache(path: Path) -> bool:
+    """Whether `path` is inside a build cache this process has used (for a hint that names
+    --cache, not --out)."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(real.is_relative_to(c) for c in _IN_USE)
+
+
 def cache_folder(given: Path | None = None) -> Path:
     """The build cache: `given` (`--cache`), else $EDITION_CACHE, else the user's cache
     folder (`~/.cache/edition/build`). Never inside the output folder, which is published.
@@ -54,7 +67,9 @@ def cache_folder(given: Path | None = None) -> Path:
     if given is None and os.environ.get(CACHE_ENV):
         given = Path(os.environ[CACHE_ENV])
     if given is None:
-        return private_dir("build")
+        folder = private_dir("build")
+        _IN_USE.add(folder.resolve())
+        return folder
     try:
         given.mkdir(parents=True, exist_ok=True, mode=0o700)
         private = _private(given)
@@ -80,6 +95,7 @@ def cache_folder(given: Path | None = None) -> Path:
                 )
             ]
         )
+    _IN_USE.add(given.resolve())
     return given
 
 
