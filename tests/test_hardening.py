@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import io
 import json
 import os
@@ -1511,3 +1512,37 @@ def test_ceilings_nest_and_are_lifted(monkeypatch: pytest.MonkeyPatch):
         assert 20 < left <= 30  # the outer ceiling goes on counting
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY
+
+
+def test_font_subsets_kept_in_the_cache_are_taken_only_when_sealed(tmp_path: Path):
+    """The merged font subsets are kept in the build cache between builds; a program
+    planted or changed there is cut again, never embedded."""
+    from fontTools.ttLib import TTFont
+
+    from edition.pdf.subsets import _cut, _kept_cut
+    from edition.share import fonts_dir
+
+    font = fonts_dir() / "Inter-Bold.otf"
+    gids = (0, 5, 6, 7, 40, 41)
+    cuts = tmp_path / "fonts"
+    first = _kept_cut(font, gids, cuts)
+    assert first is not None and first == _cut(font, gids)
+    programs = list(cuts.glob("*.ttf"))
+    assert len(programs) == 1 and programs[0].read_bytes() == first
+    _cut.cache_clear()
+    again = _kept_cut(font, gids, cuts)  # from the cache: the same bytes
+    assert again == first and _cut.cache_info().misses == 0
+
+    planted = bytearray(first)
+    planted[-64:] = b"\0" * 64
+    programs[0].write_bytes(bytes(planted))  # changed in the cache, its record kept
+    assert _kept_cut(font, gids, cuts) == first
+    record = programs[0].with_suffix(".json")
+    forged = json.loads(record.read_text())
+    forged["sha256"] = hashlib.sha256(bytes(planted)).hexdigest()  # a record not sealed
+    record.write_text(json.dumps(forged))
+    programs[0].write_bytes(bytes(planted))
+    kept = _kept_cut(font, gids, cuts)
+    assert kept == first
+    with TTFont(io.BytesIO(kept)) as cut:
+        assert cut["maxp"].numGlyphs > max(gids)

@@ -3,6 +3,7 @@ used by `build`, `archive` and `serve`."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -404,7 +405,8 @@ def _build(
     result.plan = plan
     result.findings += [f for f in plan.notes if f not in result.findings]
     step("Writing PDF")
-    final = finish_pdf(data, _finish(plan, profile))  # type: ignore[arg-type]
+    finish = dataclasses.replace(_finish(plan, profile), cuts=output.cache / "fonts")
+    final = finish_pdf(data, finish)  # type: ignore[arg-type]
     if published and target.read_bytes() != final:
         if not force:
             raise EditionError.single(

@@ -72,6 +72,7 @@ class Finish:
     bleed_mm: float | None = None  # crop marks outside this bleed when given
     print_intent: bool = False
     sources: tuple[Source, ...] = ()
+    cuts: Path | None = None  # where the fonts' merged subsets are kept between builds
 
 
 PDFX_VERSION = "PDF/X-4"
@@ -89,7 +90,7 @@ def finish_pdf(data: bytes | pikepdf.Pdf, f: Finish) -> bytes:
         _no_annotations_on_the_sheet(pdf)
         pdf.docinfo[Name.GTS_PDFXVersion] = pikepdf.String(PDFX_VERSION)
     if variant.startswith(("pdf/x", "pdf/a")):
-        merge_font_subsets(pdf)
+        merge_font_subsets(pdf, f.cuts)
         _no_interpolation(pdf)
     _printable_annotations(pdf)
     if variant.startswith("pdf/ua"):

@@ -15,21 +15,27 @@ keeps its subsets, each with a tag of its own.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
+import json
 import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import fontTools
 import pikepdf
 from fontTools import subset
 from fontTools.ttLib import TTFont, TTLibError
 from pikepdf import Name
 
+from edition.errors import EditionError
 from edition.share import fonts_dir
+from edition.store.atomic import atomic_write_bytes, atomic_write_text
+from edition.store.seal import sealed, unsealed
 
 # Tables a PDF renderer never reads: layout features are applied before the PDF is written.
 DROP_TABLES = ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern", "STAT", "DSIG", "SVG "]
@@ -44,8 +50,9 @@ class _Face:
     fonts: list[pikepdf.Dictionary] = field(default_factory=list)
 
 
-def merge_font_subsets(pdf: pikepdf.Pdf) -> None:
-    """Give every face one subset (or, failing that, every subset its own tag)."""
+def merge_font_subsets(pdf: pikepdf.Pdf, cuts: Path | None = None) -> None:
+    """Give every face one subset (or, failing that, every subset its own tag). `cuts` is
+    a folder where the subsets cut are kept for the next build (the build cache's)."""
     maps = list(_font_maps(pdf))
     faces: dict[str, _Face] = {}
     seen: set[tuple[int, int]] = set()
@@ -63,7 +70,7 @@ def merge_font_subsets(pdf: pikepdf.Pdf) -> None:
         programs = {p.objgen for f in face.fonts if (p := _program(f)) is not None}
         if len(programs) < 2:
             continue
-        merged = _merge(pdf, face)
+        merged = _merge(pdf, face, cuts)
         if merged is None:
             _retag(face)
             continue
@@ -182,7 +189,7 @@ def _original(program: bytes) -> Path | None:
     return _originals().get(ps) if ps else None
 
 
-def _merge(pdf: pikepdf.Pdf, face: _Face) -> pikepdf.Dictionary | None:
+def _merge(pdf: pikepdf.Pdf, face: _Face, cuts: Path | None) -> pikepdf.Dictionary | None:
     """One Type 0 font for all of `face`'s subsets, or None when they cannot be merged."""
     widths: dict[int, float] = {}
     text: dict[int, str] = {}
@@ -206,7 +213,7 @@ def _merge(pdf: pikepdf.Pdf, face: _Face) -> pikepdf.Dictionary | None:
     if original is None:
         return None
     gids = sorted({0, *widths, *text})
-    program = _cut(original, tuple(gids))
+    program = _kept_cut(original, tuple(gids), cuts)
     if program is None:
         return None
     tag = _tag(face.name, program)
@@ -247,6 +254,40 @@ def _merge(pdf: pikepdf.Pdf, face: _Face) -> pikepdf.Dictionary | None:
 
 
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3", "/CIDSet", "/FontName", "/FontBBox")
+
+
+def _kept_cut(path: Path, gids: tuple[int, ...], cuts: Path | None) -> bytes | None:
+    """`_cut`, kept in `cuts` between builds (cutting a face takes a fifth of a second):
+    named by the font file, its size and time, the glyphs and fontTools' version, and
+    sealed, so that a file planted in the cache is not taken into a PDF."""
+    if cuts is None:
+        return _cut(path, gids)
+    try:
+        st = path.stat()
+    except OSError:
+        return _cut(path, gids)
+    name = _sha(str(path.resolve()), st.st_size, st.st_mtime_ns, gids, fontTools.version)
+    program, record = cuts / f"{name}.ttf", cuts / f"{name}.json"
+    try:
+        info = unsealed(json.loads(record.read_text()))
+        kept = program.read_bytes()
+        digest = hashlib.sha256(kept).hexdigest()
+        if info is not None and info.get("name") == name and info.get("sha256") == digest:
+            return kept
+    except (OSError, ValueError):
+        pass
+    data = _cut(path, gids)
+    if data is not None:
+        with contextlib.suppress(OSError, EditionError):  # a cache not written is no cache
+            cuts.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(program, data)
+            digest = hashlib.sha256(data).hexdigest()
+            atomic_write_text(record, json.dumps(sealed({"name": name, "sha256": digest})))
+    return data
+
+
+def _sha(*parts: object) -> str:
+    return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:40]
 
 
 @functools.lru_cache(maxsize=64)
