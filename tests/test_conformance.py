@@ -1208,3 +1208,31 @@ def test_a_photo_below_the_resolution_keeps_its_own_pixels(tmp_path):
     Image.new("RGB", (3000, 1500), (90, 120, 150)).save(big, quality=95)
     reduced = prepare_one(ImageRequest(big, 100, 50, dpi=300), tmp_path, "c" * 64)
     assert (reduced.width_px, reduced.height_px) == (1181, 591)  # 100 x 50 mm at 300 dpi
+
+
+def test_the_text_of_a_page_read_before_is_taken_from_the_cache(minimal_pdf, tmp_path, monkeypatch):
+    """The ink and font rules read every run of text; a rebuild reads again only the pages
+    whose drawing changed, and gets the same runs."""
+    from edition.check import inks
+    from edition.check.pages import drawing_key
+
+    profile = PROFILES["print"]
+    store = tmp_path / "text-runs-print.json"
+    with pikepdf.open(minimal_pdf) as pdf:
+        fresh = list(inks.text_runs(pdf))
+        keys = [drawing_key(page, profile) for page in pdf.pages]
+        assert all(keys) and len(set(keys)) == len(keys)
+        assert inks.remembered_text_runs(pdf, keys, store) == fresh
+        read: list[int] = []
+        real = inks._Reader.read
+
+        def reading(self, *args, **kwargs):
+            read.append(self.page)
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(inks._Reader, "read", reading)
+        assert inks.remembered_text_runs(pdf, keys, store) == fresh
+        assert read == []  # every page from the cache
+        changed = [*keys[:2], "another drawing", *keys[3:]]
+        assert inks.remembered_text_runs(pdf, changed, store) == fresh
+        assert set(read) == {3}  # only the page whose drawing changed (and its forms)

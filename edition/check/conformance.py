@@ -17,7 +17,7 @@ import re
 import struct
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +25,7 @@ import pikepdf
 from fontTools.ttLib import TTFont, TTLibError
 from pikepdf import Name
 
-from edition.check.inks import SMALL_PT, TextRun, text_runs
+from edition.check.inks import SMALL_PT, TextRun, remembered_text_runs, text_runs
 from edition.errors import Finding, Location, Severity
 from edition.profiles import Profile
 
@@ -33,11 +33,22 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 HEAVY = ("Semi", "Bold", "Heavy", "Black", "Ultra", "Extra")  # weights that hold up reversed
 
 
-def check_conformance(pdf: pikepdf.Pdf, path: Path, profile: Profile) -> list[Finding]:
-    """Every rule of the profile's standard that the file breaks, and its ink rules."""
+def check_conformance(
+    pdf: pikepdf.Pdf,
+    path: Path,
+    profile: Profile,
+    keys: Sequence[str] | None = None,
+    cache_dir: Path | None = None,
+) -> list[Finding]:
+    """Every rule of the profile's standard that the file breaks, and its ink rules. With
+    `keys` (one per page, of what it draws) and `cache_dir`, the runs of text of a page
+    read before are taken from there."""
     loc = Location(path)
     variant = profile.pdf_variant or ""
-    runs = list(text_runs(pdf))
+    if keys is not None and cache_dir is not None and len(keys) == len(pdf.pages):
+        runs = remembered_text_runs(pdf, keys, cache_dir / f"text-runs-{profile.name}.json")
+    else:
+        runs = list(text_runs(pdf))
     out = _fonts(pdf, runs, loc)
     if variant.startswith(("pdf/x", "pdf/a")):
         out += _images(pdf, loc)

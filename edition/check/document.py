@@ -5,7 +5,7 @@ claims (conformance.py), articles, half-page ads and photos where planned."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -415,9 +415,15 @@ def _half_ads(
 
 
 def check_document(
-    pdf: pikepdf.Pdf, path: Path, plan: Plan | None, profile: Profile
+    pdf: pikepdf.Pdf,
+    path: Path,
+    plan: Plan | None,
+    profile: Profile,
+    keys: Sequence[str] | None = None,
+    cache_dir: Path | None = None,
 ) -> list[Finding]:
-    """The checks of the PDF as a whole."""
+    """The checks of the PDF as a whole (`keys`, one per page of what it draws, and
+    `cache_dir`: the text of a page read before is not read again)."""
     loc = Location(path)
     out = _page_count(pdf, profile, loc)
     out += _fonts(pdf, loc)
@@ -425,7 +431,7 @@ def check_document(
     out += _structure(pdf, profile, loc)
     if profile.embed_sources:
         out += _sources_embedded(pdf, plan, loc)
-    out += check_conformance(pdf, path, profile)
+    out += check_conformance(pdf, path, profile, keys, cache_dir)
     return out
 
 

@@ -8,17 +8,23 @@ type cut out of a photo fills in the same way. These are the runs preflight repo
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
 import math
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 import pikepdf
 from pikepdf import Name
 
+from edition.errors import EditionError
 from edition.pdf.subsets import unicode_map
+from edition.store.atomic import atomic_write_text
 
 SMALL_PT = 9.0  # type under this size is "small" for the ink rules
 INK_MIN = 0.005  # an ink at less than half a percent is not printed
@@ -405,6 +411,62 @@ def text_runs(pdf: pikepdf.Pdf) -> Iterator[TextRun]:
         reader = _Reader(i, fonts)
         reader.read(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _State(), 0)
         yield from reader.runs
+
+
+def remembered_text_runs(pdf: pikepdf.Pdf, keys: Sequence[str], store: Path) -> list[TextRun]:
+    """`text_runs`, with the runs of each page kept in `store` under the page's key (what
+    it draws, `check.pages.drawing_key`): a rebuild reads only the pages that changed."""
+    try:
+        known = json.loads(store.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    fonts: dict[tuple[int, int], _Font] = {}
+    out: list[TextRun] = []
+    seen: dict[str, list[list[object]]] = {}
+    for i, (page, key) in enumerate(zip(pdf.pages, keys, strict=True), 1):
+        runs = _runs_from_json(known.get(key), i) if key else None
+        if runs is None:
+            reader = _Reader(i, fonts)
+            reader.read(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _State(), 0)
+            runs = reader.runs
+        if key:
+            seen[key] = [_run_to_json(r) for r in runs]
+        out += runs
+    if seen != known:
+        with contextlib.suppress(OSError, EditionError):  # a cache not written is no cache
+            store.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(store, json.dumps(seen))
+    return out
+
+
+def _run_to_json(run: TextRun) -> list[object]:
+    return [getattr(run, f.name) for f in dataclasses.fields(run) if f.name != "page"]
+
+
+def _runs_from_json(data: object, page: int) -> list[TextRun] | None:
+    if not isinstance(data, list):
+        return None
+    try:
+        return [
+            TextRun(
+                page,
+                str(t),
+                int(g),
+                float(s),
+                tuple(map(str, inks)),
+                str(sp),
+                (float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+                bool(img),
+                str(fn),
+                int(nd),
+                int(um),
+            )
+            for t, g, s, inks, sp, b, img, fn, nd, um in data
+        ]
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def page_runs(pdf: pikepdf.Pdf, index: int) -> list[TextRun]:

@@ -36,11 +36,11 @@ def check_pdf(
     doc = pdfium.PdfDocument(str(path))
     try:
         with pdf:
-            out = document.check_document(pdf, path, plan, profile)
+            keys = [pages.drawing_key(page, profile) for page in pdf.pages] if cache_dir else None
+            out = document.check_document(pdf, path, plan, profile, keys, cache_dir)
             out += pages.check_pages(pdf, doc, profile, loc, cache_dir)
             if plan is not None:
                 out += document.check_placement(pdf, path, plan, photo_files or {})
-                keys = [pages.drawing_key(page, profile) for page in pdf.pages]
                 out += layout.check_layout(path, doc, plan, measured, keys, cache_dir)
     finally:
         doc.close()
