@@ -37,24 +37,8 @@ class ArticleState:
         return self.pages > 1 and self.used < share
 
 
-# Copyfit reads every article's state at each of its rounds, from measurements that are
-# mostly those of the round before: kept by identity (a measurement is never changed).
-_STATES: dict[tuple[int, int], tuple[SectionMeasure, Layout, ArticleState]] = {}
-
-
 def article_state(measure: SectionMeasure, layout: Layout) -> ArticleState:
     """The state of an article from its measurement."""
-    held = _STATES.get((id(measure), id(layout)))
-    if held is not None and held[0] is measure and held[1] is layout:
-        return held[2]
-    state = _article_state(measure, layout)
-    if len(_STATES) >= 1024:
-        _STATES.clear()
-    _STATES[(id(measure), id(layout))] = (measure, layout, state)
-    return state
-
-
-def _article_state(measure: SectionMeasure, layout: Layout) -> ArticleState:
     line = float(layout.page.baseline)
     cols = layout.page.columns
     pages = measure.pages

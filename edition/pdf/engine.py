@@ -9,11 +9,13 @@ from __future__ import annotations
 import atexit
 import functools
 import gc
+import logging
 import os
 import shutil
 import tempfile
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -126,6 +128,28 @@ def _forget_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_in_child)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def weasyprint_warnings() -> Iterator[list[logging.LogRecord]]:
+    """Catch WeasyPrint's own warnings so that they become findings. (The command line
+    gives no third-party logger a handler of its own, so they are not printed twice.)"""
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
 
 
 def versions() -> dict[str, str]:

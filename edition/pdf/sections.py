@@ -274,7 +274,6 @@ class SectionBuilder:
         self.fingerprint = _layout_fingerprint(plan, profile)
         self.stats = SectionStats()
         self._html: dict[int, tuple[Section, str]] = {}  # id(section) -> (section, HTML)
-        self._hashed: dict[str, tuple[str, str]] = {}  # HTML -> key, measure key
         self._laid: dict[str, tuple[int, SectionMeasure]] = {}  # key -> pages, measure
         self._pdf: dict[str, bytes] = {}
         self._rendered: set[str] = set()
@@ -307,34 +306,22 @@ class SectionBuilder:
         return held[1]
 
     def key(self, section: Section) -> str:
-        return self._keys(section)[0]
+        return _sha(self.fingerprint, self.section_html(section))
 
     def measure_key(self, section: Section) -> str:
         """What a section's measurement depends on: its HTML with each photo named by the
         shape of its box, not by its content (a new photo of the same shape lays out the
         same)."""
-        return self._keys(section)[1]
-
-    def _keys(self, section: Section) -> tuple[str, str]:
-        """The section's key and measure key, hashed once per HTML (copyfit asks for them
-        at every round)."""
         html = self.section_html(section)
-        held = self._hashed.get(html)
-        if held is None:
-            shaped = re.sub(
-                r'src="([^"]*)"',
-                lambda m: f'src="{self._shapes.get(m.group(1), m.group(1))}"',
-                html,
-            )
-            held = (_sha(self.fingerprint, html), _sha(self.fingerprint, "measure", shaped))
-            self._hashed[html] = held
-        return held
+        html = re.sub(
+            r'src="([^"]*)"', lambda m: f'src="{self._shapes.get(m.group(1), m.group(1))}"', html
+        )
+        return _sha(self.fingerprint, "measure", html)
 
     _shapes: dict[str, str]
 
     def _learn_shapes(self, plan: Plan) -> None:
         self._shapes = {}
-        self._hashed = {}  # measure keys name the photos by these shapes
         for slot in plan.slots:
             url = self.urls.get(slot.request)
             if url is None:

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
 from edition.errors import Finding
-from edition.pdf.engine import weasyprint
+from edition.pdf.engine import weasyprint, weasyprint_warnings
 
 _KEPT = 32
 # Per font configuration (the stylesheets' @font-face rules are registered in it), gone
@@ -151,15 +151,6 @@ class _Profile:
         return str(self._profile.name)
 
 
-class _Keep(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 def _parsed(data: bytes, base_url: str, fetcher: Any, fonts: Any) -> _Parsed:
     """`data` parsed, once per process and font configuration (the @font-face rules are
     registered in it); what parsing it refused or warned about is told again to every
@@ -167,13 +158,10 @@ def _parsed(data: bytes, base_url: str, fetcher: Any, fonts: Any) -> _Parsed:
     cache = _CACHES.setdefault(fonts, OrderedDict())
     key = (base_url, hashlib.sha256(data).digest())
     hit = cache.get(key)
-    logger = logging.getLogger("weasyprint")
     if hit is None:
         before = len(fetcher.refused)
         profiles: dict[str, Any] = {}
-        keep = _Keep()
-        logger.addHandler(keep)
-        try:
+        with weasyprint_warnings() as records:
             css = weasyprint().CSS(
                 file_obj=io.BytesIO(data),
                 base_url=base_url,
@@ -181,11 +169,9 @@ def _parsed(data: bytes, base_url: str, fetcher: Any, fonts: Any) -> _Parsed:
                 font_config=fonts,
                 color_profiles=profiles,
             )
-        finally:
-            logger.removeHandler(keep)
         refused = tuple(fetcher.refused[before:])
         kept = tuple((name, _Profile(p)) for name, p in profiles.items())
-        hit = cache[key] = _Parsed(css, kept, refused, tuple(keep.records))
+        hit = cache[key] = _Parsed(css, kept, refused, tuple(records))
         while len(cache) > _KEPT:
             cache.popitem(last=False)
     else:
@@ -193,6 +179,7 @@ def _parsed(data: bytes, base_url: str, fetcher: Any, fonts: Any) -> _Parsed:
         for finding in hit.refused:
             if finding not in fetcher.refused:
                 fetcher.refused.append(finding)
+        logger = logging.getLogger("weasyprint")
         for record in hit.warnings:
             logger.handle(record)
     return hit

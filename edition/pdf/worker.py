@@ -5,41 +5,17 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
 
 from edition.errors import Finding, Severity
-from edition.pdf.engine import font_config, weasyprint
+from edition.pdf.engine import font_config, weasyprint, weasyprint_warnings
 from edition.pdf.fetch import FetchRules, refusals_end_in_a_finding, safe_fetcher
 from edition.pdf.grid import render_on_grid
 from edition.pdf.measure import SectionMeasure, measure_document
 from edition.pdf.styles import lift_stylesheets
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@contextmanager
-def weasyprint_warnings() -> Iterator[list[logging.LogRecord]]:
-    """Catch WeasyPrint's own warnings so that they become findings. (The command line
-    gives no third-party logger a handler of its own, so they are not printed twice.)"""
-    handler = _Collect()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
 
 
 def findings_from_log(records: list[logging.LogRecord]) -> list[Finding]:
