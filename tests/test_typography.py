@@ -5,6 +5,7 @@ pdftotext, never trusted from the code that wrote them."""
 from __future__ import annotations
 
 import ctypes
+import io
 import json
 import re
 import shutil
@@ -676,3 +677,51 @@ def test_bookmarks_and_metadata_are_clean(fixture_build: Path) -> None:
     meta = (fixture_build / "typography.json").read_text(encoding="utf-8")
     assert SOFT_HYPHEN not in meta and NBSP not in meta and "\\u00ad" not in meta.lower()
     assert "Dermaga Timur Tak Pernah Tidur" in json.dumps(json.loads(meta), ensure_ascii=False)
+
+
+def test_each_line_is_broken_once_per_layout_and_draws_the_same_pages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """WeasyPrint sets balanced columns several times: with the memo of `pdf.lines`,
+    Pango is asked far less often, and the pages draw exactly the same."""
+    import pikepdf
+    from weasyprint.layout import inline
+
+    from edition.pdf.lines import _once
+
+    wp = weasyprint()  # installs the memo, as every layout does
+    assert getattr(inline.split_first_line, "edition_once", False)
+    original = inline.split_first_line.__wrapped__
+    calls = Counter[str]()
+
+    def counted(name: str) -> object:
+        def split(*args: object, **kwargs: object) -> object:
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        return split
+
+    body = "".join(
+        f"<p>{_LONG_WORDS * (2 + i % 3)} Kapal {i} berlayar ke Natuna.</p>" for i in range(14)
+    )
+    html = (
+        '<html lang="id"><head><style>@page { size: 150mm 120mm; margin: 8mm; }'
+        ".c { columns: 3; column-gap: 4mm; font: 9pt/12pt serif; text-align: justify; "
+        'hyphens: auto; hyphenate-character: "\\2010"; } p { margin: 0; text-indent: 1em; }'
+        f'</style></head><body><div class="c">{body}</div></body></html>'
+    )
+
+    def pages(pdf: bytes) -> list[bytes]:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            return [
+                b"".join(s.read_bytes() for s in ([c] if isinstance(c, pikepdf.Stream) else c))
+                for c in (p.obj.Contents for p in doc.pages)
+            ]
+
+    monkeypatch.setattr(inline, "split_first_line", counted("plain"))
+    plain = pages(wp.HTML(string=html).write_pdf())
+    monkeypatch.setattr(inline, "split_first_line", _once(counted("once")))
+    once = pages(wp.HTML(string=html).write_pdf())
+    assert len(plain) >= 3  # several pages, the last one balanced
+    assert once == plain
+    assert calls["once"] < 0.7 * calls["plain"], calls

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,8 +33,10 @@ from edition.store.stamps import Fingerprint, HashBook, sha256_file
 from edition.workers import ONE_PASS, ceiling
 
 if TYPE_CHECKING:
+    from edition.pdf.fetch import FetchRules
     from edition.pdf.finish import Finish
     from edition.pdf.sections import Warm
+    from edition.photos.prepare import PhotoTask, PreparedImage
 
 Progress = Callable[[str], Callable[[int, int], None]]
 logger = logging.getLogger(__name__)
@@ -326,15 +328,10 @@ def _build(
     issue_root = plan.issue.root.resolve()
     step("Preparing photos")
     rules = FetchRules([issue_root, *plan.layout.folders, share_dir("assets")])
-    from edition.fit import Memory, fit_plan
+    from edition.fit import Memory, fit_plan, next_tries
     from edition.pdf.sections import SectionBuilder
 
-    def prepare_more(requests: list[ImageRequest]) -> dict[ImageRequest, str]:
-        """Photos copyfit placed anew (a lead photo of another height)."""
-        more = prepare_images(requests, output.cache / "images")
-        prepared.update(more)
-        return {req: rules.add_prepared(p.path.resolve()) for req, p in more.items()}
-
+    more = _MorePhotos(output.cache / "images", rules)
     # The layout processes start now and import WeasyPrint while photos are prepared. The
     # one-pass editions use them to measure and fit the sections first.
     builder = SectionBuilder(
@@ -346,7 +343,8 @@ def _build(
         step=step,
         progress=progress("sections") if progress else None,
         refit=fit_plan,
-        prepare=prepare_more,
+        ahead=next_tries,
+        prepare=more,
         remember=Memory(plan.layout),
         warm=warm,
     )
@@ -378,6 +376,7 @@ def _build(
         from edition.pdf.single import lay_out_one_pass
 
         plan = builder.fit(urls)  # the sections measured and fitted, not assembled
+        prepared.update(more.finish(plan))
         urls = {req: rules.add_prepared(p.path.resolve()) for req, p in prepared.items()}
         html: str | None = render_html(plan, profile, urls)
         step("Laying out pages (one pass)")
@@ -391,6 +390,7 @@ def _build(
     else:
         assembled = builder.build(urls)
         plan = assembled.plan
+        prepared.update(more.finish(plan))
         html = render_html(plan, profile, urls) if html_out is not None else None
         data, sources = assembled.pdf, assembled.sources
         stats = builder.stats
@@ -429,6 +429,51 @@ def _build(
         result.html = html_out
     result.seconds = time.perf_counter() - start
     return result, {req: p.path for req, p in prepared.items()}  # copyfit's photos too
+
+
+class _MorePhotos:
+    """The photos copyfit places anew (a lead photo of another height), prepared by the
+    layout process of the first section that shows them (edition.pdf.sections.MorePhotos)."""
+
+    def __init__(self, cache_dir: Path, rules: FetchRules) -> None:
+        self.cache_dir, self.rules = cache_dir, rules
+        self.prepared: dict[ImageRequest, PreparedImage] = {}
+        self.tasks: dict[Path, PhotoTask] = {}
+
+    def place(
+        self, requests: list[ImageRequest]
+    ) -> dict[ImageRequest, tuple[str, PhotoTask | None]]:
+        from edition.photos.prepare import photo_tasks
+
+        ready, tasks = photo_tasks(requests, self.cache_dir)
+        self.prepared.update(ready)
+        out: dict[ImageRequest, tuple[str, PhotoTask | None]] = {
+            req: (self.rules.add_prepared(p.path.resolve()), None) for req, p in ready.items()
+        }
+        for task in tasks:
+            self.tasks[task.path] = task
+            out[task.request] = (self.rules.add_prepared(task.path.resolve()), task)
+        return out
+
+    def made(self, images: Sequence[PreparedImage]) -> None:
+        from edition.photos.prepare import vouch_for
+
+        vouch_for(list(images), self.cache_dir)
+        for image in images:
+            task = self.tasks.pop(image.path, None)
+            if task is not None:
+                self.prepared[task.request] = image
+
+    def finish(self, plan: Plan) -> dict[ImageRequest, PreparedImage]:
+        """Every photo copyfit placed that the edition shows, made now if no layout made
+        it (its section's PDF came from the cache)."""
+        used = {s.request for s in plan.slots}
+        left = [t.request for t in self.tasks.values() if t.request in used]
+        if left:
+            from edition.photos.prepare import prepare_images
+
+            self.prepared.update(prepare_images(left, self.cache_dir))
+        return {req: p for req, p in self.prepared.items() if req in used}
 
 
 def _finish(plan: Plan, profile: Profile) -> Finish:

@@ -91,6 +91,30 @@ def fit_plan(
     return dataclasses.replace(plan, sections=sections, notes=notes)
 
 
+def next_tries(
+    base: Plan, plan: Plan, measured: Sequence[tuple[Section, SectionMeasure]]
+) -> list[Section]:
+    """For each article `fit_plan` gave a new step in `plan`: the step after it, should its
+    layout measure as the one before (`measured`) did. The builder lays these out beside
+    the round's layouts when a process would otherwise wait; the next round takes the
+    measurement from there if its step is one of them (and nothing else changes)."""
+    layout = plan.layout
+    bases = {s.anchor: s for s in base.articles}
+    before = {s.anchor: (s, m) for s, m in measured if isinstance(s, ArticleSection) and m.pages}
+    out: list[Section] = []
+    for section in plan.sections:
+        if not isinstance(section, ArticleSection) or section.anchor not in before:
+            continue
+        old, measure = before[section.anchor]
+        if old == section:
+            continue  # settled: no new step
+        planned = bases.get(section.anchor, section)
+        step = next_fit(planned, section, article_state(measure, layout), layout)
+        if step is not None:
+            out.append(apply_fit(planned, step, layout))
+    return out
+
+
 def _lead_range(base: ArticleSection, layout: Layout) -> tuple[int, int]:
     """The steps the lead photo may take: within the layout's limits, and never to a size
     where the photo holds less than 250 ppi (or less than it did as planned)."""

@@ -21,6 +21,8 @@ from types import ModuleType
 from typing import Any
 
 from edition.pdf.hyphens import use_indonesian_rules
+from edition.pdf.lines import break_lines_once
+from edition.pdf.lines import forget as forget_lines
 from edition.share import fonts_dir
 from edition.store.atomic import atomic_write_text
 from edition.store.paths import private_dir
@@ -47,12 +49,13 @@ def isolate_fonts() -> Path:
 
 @functools.cache
 def weasyprint() -> ModuleType:
-    """The weasyprint module, fonts isolated first (Pango reads fontconfig once), and
-    Indonesian hyphenated by edition's rules."""
+    """The weasyprint module, fonts isolated first (Pango reads fontconfig once),
+    Indonesian hyphenated by edition's rules, each line broken once per layout."""
     isolate_fonts()
     import weasyprint as module
 
     use_indonesian_rules()
+    break_lines_once()
     return module
 
 
@@ -90,6 +93,7 @@ def font_config(key: Hashable) -> Any:
 def drop_font_configs() -> None:
     """Forget this process's font configurations; their folders go with them."""
     _FONT_CONFIGS.clear()
+    forget_lines()  # the styles of the last layout, which name their configuration
     gc.collect()  # documents laid out with them hold them in reference cycles
 
 

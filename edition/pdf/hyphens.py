@@ -43,6 +43,11 @@ class _Line:
     may_cut = True
 
 
+def may_cut() -> bool:
+    """Whether the line being set may end in a cut word (what its break depends on)."""
+    return _Line.may_cut
+
+
 class _Rules:
     """What pyphen's HyphDict offers WeasyPrint: `positions(word)`, as pyphen's ints."""
 

@@ -50,6 +50,7 @@ from edition.pdf.assemble import LINK_SCHEME, Part, assemble, overlay_page, shif
 from edition.pdf.fetch import FetchRules
 from edition.pdf.measure import PageMeasure, Ref, SectionMeasure
 from edition.pdf.worker import Job, Laid, render_job, warm_up
+from edition.photos.prepare import PhotoTask, PreparedImage
 from edition.plan.model import (
     AdPage,
     ArticleSection,
@@ -60,6 +61,7 @@ from edition.plan.model import (
     NewsSection,
     Plan,
     Section,
+    section_slots,
 )
 from edition.plan.pad import pad_plan
 from edition.profiles import Profile
@@ -95,8 +97,24 @@ OVERLAY_CSS = """
 """
 
 Refit = Callable[[Plan, Plan, Sequence[tuple[Section, SectionMeasure]]], Plan | None]
-"""Copyfit: the plan as planned, the plan laid out, and each section's measurement -> a
-plan with fitted sections, or None when nothing is to change."""
+Ahead = Callable[[Plan, Plan, Sequence[tuple[Section, SectionMeasure]]], list[Section]]
+"""Copyfit's likely next steps: the plan as planned, the plan of the round about to be laid
+out, and the measurements of the round before -> sections worth laying out beside it."""
+"""Copyfit: the plan as planned, the plan laid out, and each section's measurement (after
+the first round, the articles' only: the others come with an empty one) -> a plan with
+fitted sections, or None when nothing is to change."""
+
+
+class MorePhotos(Protocol):
+    """Photos copyfit placed anew (a lead photo of another height): `place` gives each its
+    URL, and what is still to prepare; those are made by the layout process of the first
+    section that shows them, in parallel with the other layouts, and handed to `made`."""
+
+    def place(
+        self, requests: list[ImageRequest]
+    ) -> dict[ImageRequest, tuple[str, PhotoTask | None]]: ...
+
+    def made(self, images: Sequence[PreparedImage]) -> None: ...
 
 
 class Remember(Protocol):
@@ -246,7 +264,8 @@ class SectionBuilder:
         *,
         executor: Executor | None = None,
         refit: Refit | None = None,
-        prepare: Callable[[list[ImageRequest]], Mapping[ImageRequest, str]] | None = None,
+        ahead: Ahead | None = None,
+        prepare: MorePhotos | None = None,
         remember: Remember | None = None,
         warm: Warm | None = None,
     ) -> None:
@@ -258,6 +277,7 @@ class SectionBuilder:
         self.step = step
         self.progress = progress
         self.refit = refit
+        self.ahead = ahead
         self.prepare = prepare
         self.remember = remember
         if warm is not None:  # a long-running process lends its warm layout processes
@@ -278,6 +298,7 @@ class SectionBuilder:
         self._pdf: dict[str, bytes] = {}
         self._rendered: set[str] = set()
         self._started = False
+        self._to_make: dict[str, PhotoTask] = {}  # URL -> a photo not prepared yet
 
     def _make_pool(self) -> Executor:
         pool = ProcessPoolExecutor(max_workers=self.workers, initializer=die_with_parent)
@@ -480,6 +501,12 @@ class SectionBuilder:
             self.stats.rendered += 1
         self._rendered.add(job.key)
         self._findings[job.key] = list(laid.findings)
+        measure = laid.measure.as_dict()
+        if laid.photos:
+            assert self.prepare is not None
+            self.prepare.made(laid.photos)
+            made = {t.path for t in job.photos}
+            self._to_make = {u: t for u, t in self._to_make.items() if t.path not in made}
         atomic_write_bytes(self.cache / f"{job.key}.pdf", laid.pdf)
         atomic_write_text(
             self._meta_path(job.key),
@@ -489,7 +516,7 @@ class SectionBuilder:
                         "pages": laid.pages,
                         "findings": [f.as_dict() for f in laid.findings],
                         "sha256": hashlib.sha256(laid.pdf).hexdigest(),
-                        "measure": laid.measure.as_dict(),
+                        "measure": measure,
                     }
                 )
             ),
@@ -497,7 +524,7 @@ class SectionBuilder:
         self._pdf[job.key] = laid.pdf
         self._laid[job.key] = (laid.pages, laid.measure)
         if job.mkey:
-            record = sealed({"pages": laid.pages, "measure": laid.measure.as_dict()})
+            record = sealed({"pages": laid.pages, "measure": measure})
             atomic_write_text(self.cache / f"m-{job.mkey}.json", json.dumps(record))
             self._by_shape[job.mkey] = (laid.pages, laid.measure)
 
@@ -510,6 +537,7 @@ class SectionBuilder:
             tuple((u, str(p)) for u, p in self.fetcher.prepared.items()),
             self.profile.pdf_variant,
             mkey,
+            tuple(t for u, t in self._to_make.items() if u in html),
         )
 
     # -- the build
@@ -548,16 +576,21 @@ class SectionBuilder:
         units = self.lay_out(
             plan.sections, pdf=pdf and self.refit is None, also=self._guesses(plan)
         )
+        measured = [(u.section, u.measure) for u in units]
+        refitted = False
         for _ in range(MAX_FIT_ROUNDS):
             if self.refit is None:
                 break
-            fitted = self.refit(self.plan, plan, [(u.section, u.measure) for u in units])
+            fitted = self.refit(self.plan, plan, measured)
             if fitted is None:
                 break
             if fitted.sections == plan.sections:
                 plan = fitted  # what it says changed, not the pages
                 break
-            plan = self._adopt(fitted)
+            plan, refitted = self._adopt(fitted), True
+            ahead = self.ahead(self.plan, plan, measured) if self.ahead else []
+            measured = self._articles_measured(plan, ahead)
+        if refitted:
             units = self.lay_out(plan.sections, pdf=False)
         before = {id(s) for s in self.plan.sections}
         self.stats.fitted = [u.bookmark or "" for u in units if id(u.section) not in before]
@@ -567,6 +600,32 @@ class SectionBuilder:
             units = self.lay_out(plan.sections, pdf=False)
         self._remember(units)
         return plan, units
+
+    def _articles_measured(
+        self, plan: Plan, ahead: Sequence[Section] = ()
+    ) -> list[tuple[Section, SectionMeasure]]:
+        """The plan's articles laid out (or known) and measured, for copyfit's next round.
+        Copyfit reads only the articles: the other sections, whose HTML may show the
+        articles' photos (the contents), are laid out once it is done. Layout processes
+        that this round leaves waiting lay out copyfit's likely next steps (`ahead`)."""
+        articles = [s for s in plan.sections if isinstance(s, ArticleSection)]
+        todo = sum(1 for s in articles if not self._is_known(s))
+        idle = self.workers - todo if self.pool is not None and todo else 0
+        also: list[Section] = []
+        for s in ahead:
+            if len(also) >= idle:
+                break
+            self._place([x.request for x in section_slots(s)])
+            if not self._is_known(s):
+                also.append(s)
+        done = {id(u.section): u.measure for u in self.lay_out(articles, pdf=False, also=also)}
+        return [(s, done.get(id(s), SectionMeasure())) for s in plan.sections]
+
+    def _is_known(self, section: Section) -> bool:
+        return (
+            self._measured(self.measure_key(section)) is not None
+            or self._known(self.key(section)) is not None
+        )
 
     def _gather(self, units: list[Unit]) -> None:
         """What was found while laying out the edition's sections, whether laid out in this
@@ -615,11 +674,7 @@ class SectionBuilder:
 
     def _adopt(self, plan: Plan) -> Plan:
         """A plan made by copyfit or padding: its new photos prepared, its renderer made."""
-        new = [s.request for s in plan.slots if s.request not in self.urls]
-        if new:
-            if self.prepare is None:
-                raise RuntimeError("copyfit placed a photo, and no way to prepare it")
-            self.urls.update(self.prepare(new))  # (and tells the fetcher of the new files)
+        self._place([s.request for s in plan.slots])
         self.renderer = Renderer(plan, self.profile, self.urls)
         self._learn_shapes(plan)
         # An article's HTML is its own (page numbers are stand-ins): kept across rounds of
@@ -627,6 +682,19 @@ class SectionBuilder:
         # the plan's (the contents, the Populer page): made again.
         self._html = {k: v for k, v in self._html.items() if isinstance(v[0], ArticleSection)}
         return plan
+
+    def _place(self, requests: list[ImageRequest]) -> None:
+        """URLs for photos copyfit placed anew; those not in the cache are made by the
+        layout of the first section that shows them."""
+        new = [r for r in dict.fromkeys(requests) if r not in self.urls]
+        if not new:
+            return
+        if self.prepare is None:
+            raise RuntimeError("copyfit placed a photo, and no way to prepare it")
+        for req, (url, task) in self.prepare.place(new).items():
+            self.urls[req] = url  # (and the fetcher knows the file it will be)
+            if task is not None:
+                self._to_make[url] = task
 
     def close(self) -> None:
         if self.pool is not None and self._own_pool:

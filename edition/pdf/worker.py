@@ -16,6 +16,7 @@ from edition.pdf.fetch import FetchRules, refusals_end_in_a_finding, safe_fetche
 from edition.pdf.grid import render_on_grid
 from edition.pdf.measure import SectionMeasure, measure_document
 from edition.pdf.styles import lift_stylesheets
+from edition.photos.prepare import PhotoTask, PreparedImage
 
 
 def findings_from_log(records: list[logging.LogRecord]) -> list[Finding]:
@@ -41,6 +42,7 @@ class Job:
     prepared: tuple[tuple[str, str], ...]
     variant: str | None
     mkey: str = ""  # under which its measurement is kept (photos named by shape only)
+    photos: tuple[PhotoTask, ...] = ()  # its photos not prepared yet: made here first
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Laid:
     pages: int
     findings: tuple[Finding, ...]
     measure: SectionMeasure = field(default_factory=SectionMeasure)
+    photos: tuple[PreparedImage, ...] = ()  # the job's `photos`, made
 
 
 def warm_up() -> None:
@@ -70,6 +73,7 @@ def render_job(job: Job) -> Laid:
     """One section's HTML -> PDF bytes. WeasyPrint writes it uncompressed (its own
     compression is most of what its writing costs) and qpdf compresses it, several
     times faster."""
+    made = tuple(task.make() for task in job.photos)
     html_class = weasyprint().HTML
     fetcher = safe_fetcher(fetch_rules(job))
     with weasyprint_warnings() as records, refusals_end_in_a_finding():
@@ -86,4 +90,4 @@ def render_job(job: Job) -> Laid:
         pdf.save(buf, compress_streams=True)
         data = buf.getvalue()
     findings = (*fetcher.refused, *findings_from_log(records))
-    return Laid(data, len(document.pages), findings, measure)
+    return Laid(data, len(document.pages), findings, measure, made)

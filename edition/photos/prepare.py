@@ -61,12 +61,13 @@ def _flatten(img: Image.Image) -> Image.Image:
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
-    """Upright, 8-bit sRGB: EXIF orientation applied, transparency on white, ICC honoured.
+    """`img` upright (turned in place: a copy of every photo otherwise), 8-bit sRGB: EXIF
+    orientation applied, transparency on white, ICC honoured.
 
     Transparency goes before the ICC conversion, which would drop the alpha channel and
     print transparent pixels in whatever colour they happen to hold (often black).
     """
-    img = ImageOps.exif_transpose(img)
+    ImageOps.exif_transpose(img, in_place=True)  # (a copy of every photo, otherwise)
     icc = img.info.get("icc_profile")
     if img.mode.startswith("I"):  # 16-bit grey: keep the top 8 bits
         img = img.point(lambda v: v / 256).convert("L")
@@ -83,7 +84,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
             img = converted if converted is not None else img
         except (ImageCms.PyCMSError, OSError):
             pass  # a broken embedded profile (or one for another mode): a plain conversion
-    return img.convert("RGB")
+    return img if img.mode == "RGB" else img.convert("RGB")
 
 
 def _render_pdf(req: ImageRequest) -> tuple[Image.Image, int, int]:
@@ -234,20 +235,32 @@ def _worker(args: tuple[ImageRequest, Path, str]) -> PreparedImage | EditionErro
         return exc
 
 
-def prepare_images(
-    requests: list[ImageRequest],
-    cache_dir: Path,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[ImageRequest, PreparedImage]:
-    """Prepare every requested image, reusing cached copies; errors for all bad files at once."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[ImageRequest, PreparedImage] = {}
-    todo: list[tuple[ImageRequest, Path, str]] = []
-    hashes: dict[Path, str] = {}
-    book = Ledger(
+@dataclass(frozen=True)
+class PhotoTask:
+    """A photo still to prepare, and the file it is to be: made where it is first needed
+    (`make`), in whatever process that is."""
+
+    request: ImageRequest
+    path: Path
+    content_hash: str
+
+    def make(self) -> PreparedImage:
+        return prepare_one(self.request, self.path.parent, self.content_hash)
+
+
+def _ledger(cache_dir: Path) -> Ledger:
+    return Ledger(
         cache_dir.with_name(f"{cache_dir.name}-ledger.json"), cache_dir.with_name("hashes.json")
     )
+
+
+def _sort(
+    requests: list[ImageRequest], cache_dir: Path, book: Ledger
+) -> tuple[dict[ImageRequest, PreparedImage], list[PhotoTask]]:
+    """The requests the cache vouches for, and those still to prepare."""
+    results: dict[ImageRequest, PreparedImage] = {}
+    todo: list[PhotoTask] = []
+    hashes: dict[Path, str] = {}
     for req in dict.fromkeys(requests):
         if req.source not in hashes:
             hashes[req.source] = book.digest(req.source)
@@ -256,7 +269,42 @@ def prepare_images(
         if cached is not None:
             results[req] = PreparedImage(out, cached[0], cached[1], True)
         else:
-            todo.append((req, cache_dir, hashes[req.source]))
+            todo.append(PhotoTask(req, out, hashes[req.source]))
+    return results, todo
+
+
+def photo_tasks(
+    requests: list[ImageRequest], cache_dir: Path
+) -> tuple[dict[ImageRequest, PreparedImage], list[PhotoTask]]:
+    """Of `requests`: the prepared copies in the cache, and the photos still to make
+    (none is made here; `vouch_for` records them once they are)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    book = _ledger(cache_dir)
+    found = _sort(requests, cache_dir, book)
+    book.save()
+    return found
+
+
+def vouch_for(made: list[PreparedImage], cache_dir: Path) -> None:
+    """Record prepared copies made elsewhere (by `PhotoTask.make`), so that the next
+    build reuses them."""
+    book = _ledger(cache_dir)
+    for image in made:
+        book.vouch(image.path, (image.width_px, image.height_px))
+    book.save()
+
+
+def prepare_images(
+    requests: list[ImageRequest],
+    cache_dir: Path,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[ImageRequest, PreparedImage]:
+    """Prepare every requested image, reusing cached copies; errors for all bad files at once."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    book = _ledger(cache_dir)
+    results, tasks = _sort(requests, cache_dir, book)
+    todo = [(t.request, cache_dir, t.content_hash) for t in tasks]
     findings: list[Finding] = []
     if todo:
         n = workers or os.cpu_count() or 1
