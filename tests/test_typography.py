@@ -527,6 +527,44 @@ def test_render_on_grid_pads_boxes_to_whole_lines(tmp_path: Path, on_grid: bool)
     assert (len(residues) == 1) is on_grid, residues
 
 
+def test_the_grid_is_measured_once_for_the_same_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document whose grid boxes and their surroundings are as before (its paragraphs
+    edited) is laid out once, padded as the first was; a box changed, or one that shows a
+    file that may change under its name, is measured again."""
+    from edition.pdf import grid
+
+    monkeypatch.setattr(grid, "_MEASURED", type(grid._MEASURED)())
+    wp = weasyprint()
+    renders = [0]
+    plain_render = wp.HTML.render
+
+    def counted(self: object, **options: object) -> object:
+        renders[0] += 1
+        return plain_render(self, **options)
+
+    monkeypatch.setattr(wp.HTML, "render", counted)
+
+    def padded(page: str) -> tuple[int, list[str]]:
+        html = wp.HTML(string=page)
+        renders[0] = 0
+        render_on_grid(html)
+        boxes = [e for e in html.etree_element.iter() if "grid-box" in (e.get("class") or "")]
+        return renders[0], [str(e.get("style")) for e in boxes]
+
+    page = _grid_page()
+    first = padded(page)
+    edited = padded(page.replace("berangkat dari dermaga sebelum matahari terbit membawa", "x", 3))
+    box_changed = padded(
+        page.replace('<div class="box grid-box">kapal', '<div class="box grid-box">Kapal Kapal', 1)
+    )
+    with_file = page.replace("</div><p>", '<img src="file:///nowhere/logo.png"></div><p>', 1)
+    files = [padded(with_file), padded(with_file)]
+    assert first[0] == 2 and any("padding-bottom" in s for s in first[1])
+    assert edited == (1, first[1])
+    assert box_changed[0] == 2
+    assert [n for n, _ in files] == [2, 2]
+
+
 def display_texts(issue_dir: Path) -> list[str]:
     """What the issue sets as display type: headlines, decks, captions, subheads, cover
     lines, contents entries, news headlines, Populer titles, pull quotes, box titles."""

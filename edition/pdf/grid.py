@@ -12,12 +12,22 @@ between top and bottom padding). A box's margins must be whole lines themselves.
 
 The layout decides which boxes are grid boxes; this module knows nothing of the layout
 beyond the two class names.
+
+What the measuring pass finds depends only on what it lays out: the document's head and
+stylesheets, the grid boxes and the elements around them. A process keeps it under
+those, so that a document whose boxes are as before (an article whose text was edited,
+or laid out again by copyfit with a box moved between paragraphs) is laid out once. Boxes
+that show a file by another name than a prepared photo's (named by its content) are
+measured every time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections import OrderedDict
 from typing import Any
+from xml.etree import ElementTree
 
 GRID_BOX = "grid-box"
 GRID_CENTER = "grid-center"
@@ -33,12 +43,17 @@ def _grid_elements(root: Any) -> list[Any]:
     return [e for e in root.iter() if isinstance(e.tag, str) and GRID_BOX in _classes(e)]
 
 
-def _hide_all_but(root: Any, keep: list[Any]) -> list[tuple[Any, str | None]]:
+def _parents(root: Any) -> dict[int, Any]:
+    return {id(child): parent for parent in root.iter() for child in parent}
+
+
+def _hide_all_but(
+    root: Any, keep: list[Any], parents: dict[int, Any]
+) -> list[tuple[Any, str | None]]:
     """Hide (by a style attribute) every element of the body that is neither a grid box,
     inside one, nor around one, and fill the columns of those around one without
     balancing them; return what to restore."""
     around: set[int] = set()
-    parents = {id(child): parent for parent in root.iter() for child in parent}
     for element in keep:
         node = parents.get(id(element))
         while node is not None and id(node) not in around:
@@ -128,15 +143,67 @@ def grid_padding(height: float, step: float) -> float:
     return max(0.0, lines * step - height)
 
 
-def _padded_style(element: Any, box: Any, extra: float) -> str:
+def _padding_rule(element: Any, box: Any, extra: float) -> str:
     top, bottom = float(box.padding_top), float(box.padding_bottom)
     if GRID_CENTER in _classes(element):
         top, bottom = top + extra / 2, bottom + extra / 2
     else:
         bottom += extra
-    rule = f"padding-top: {top:.4f}px !important; padding-bottom: {bottom:.4f}px !important"
-    style = element.get("style")
-    return f"{style}; {rule}" if style else rule
+    return f"padding-top: {top:.4f}px !important; padding-bottom: {bottom:.4f}px !important"
+
+
+_KEPT = 256  # measurements a process keeps
+_MEASURED: OrderedDict[str, tuple[tuple[Any, ...], tuple[str | None, ...]]] = OrderedDict()
+_SAFE_URL = "edition-photo:"  # a prepared photo's URL names its content
+
+
+def _measuring_key(
+    root: Any, boxes: list[Any], parents: dict[int, Any], sheets: tuple[Any, ...]
+) -> str | None:
+    """What the measuring pass lays out, as a hash: the head, each grid box with the
+    elements around it; None when a box shows a file that may change under its name."""
+    digest = hashlib.sha256()
+    head = root.find("head")
+    if head is not None:
+        digest.update(ElementTree.tostring(head))
+    digest.update(repr(sorted(root.attrib.items())).encode())
+    for element in boxes:
+        for inner in element.iter():
+            for name in ("src", "href", "data"):
+                url = inner.get(name)
+                if url and not url.startswith((_SAFE_URL, "#")):
+                    return None
+        chain = []
+        node = parents.get(id(element))
+        while node is not None:
+            chain.append((node.tag, sorted(node.attrib.items())))
+            node = parents.get(id(node))
+        digest.update(repr(chain).encode())
+        digest.update(ElementTree.tostring(element))
+    digest.update(repr([id(s) for s in sheets]).encode())  # kept alive with the entry
+    return digest.hexdigest()
+
+
+def _paddings(
+    html: Any, root: Any, boxes: list[Any], parents: dict[int, Any], **options: Any
+) -> list[str | None]:
+    """The measuring pass: each box's padding rule (None: on the grid already)."""
+    hidden = _hide_all_but(root, boxes, parents)
+    try:
+        first = html.render(**options)
+    finally:
+        _restore(hidden)
+    measured = _measure([p._page_box for p in first.pages], {id(e) for e in boxes})
+    rules: list[str | None] = []
+    for element in boxes:
+        rule = None
+        if id(element) in measured:
+            box, height, step = measured[id(element)]
+            extra = grid_padding(height, step)
+            if extra > _EPSILON:
+                rule = _padding_rule(element, box, extra)
+        rules.append(rule)
+    return rules
 
 
 def render_on_grid(html: Any, **options: Any) -> Any:
@@ -151,17 +218,21 @@ def render_on_grid(html: Any, **options: Any) -> Any:
     if not boxes:
         return html.render(**options)
     options.setdefault("cache", {})  # photos decoded once for both passes
-    hidden = _hide_all_but(root, boxes)
-    try:
-        first = html.render(**options)
-    finally:
-        _restore(hidden)
-    measured = _measure([p._page_box for p in first.pages], {id(e) for e in boxes})
-    for element in boxes:
-        if id(element) not in measured:
-            continue
-        box, height, step = measured[id(element)]
-        extra = grid_padding(height, step)
-        if extra > _EPSILON:
-            element.set("style", _padded_style(element, box, extra))
+    parents = _parents(root)
+    sheets = tuple(options.get("stylesheets") or ())
+    key = _measuring_key(root, boxes, parents, sheets)
+    known = _MEASURED.get(key) if key else None
+    if known is not None:
+        _MEASURED.move_to_end(key)  # type: ignore[arg-type]
+        rules = list(known[1])
+    else:
+        rules = _paddings(html, root, boxes, parents, **options)
+        if key:
+            _MEASURED[key] = (sheets, tuple(rules))
+            while len(_MEASURED) > _KEPT:
+                _MEASURED.popitem(last=False)
+    for element, rule in zip(boxes, rules, strict=True):
+        if rule is not None:
+            style = element.get("style")
+            element.set("style", f"{style}; {rule}" if style else rule)
     return html.render(**options)
