@@ -21,6 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent import futures
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ DOWNLOADS = ("print", "screen", "archive")
 PREVIEW = "screen-preview"  # the desk's screen edition: laid out section by section, untagged
 RENDERERS = 2  # processes rendering page images (PDFium), apart from the build's
 PRERENDER = 8  # pages changed by an edit rendered before they are asked for, at most
+PIXELS_FIRST = 1.0  # s the build waits for them before it goes on
 
 
 @dataclass(frozen=True)
@@ -431,8 +433,10 @@ class Desk:
             s.close()
         self._publish(snap)
         if old and len(changed) <= PRERENDER:  # an edit: the browsers will ask for these
-            for number in changed:
-                self._render(number, ("page", "thumb"))
+            jobs = [self._render(number, ("page", "thumb")) for number in changed]
+            # The pixels first: the build goes on (writing, preflight) once they are
+            # there, rather than share the processor and the interpreter with them.
+            futures.wait([j[0] for j in jobs if j is not None], timeout=PIXELS_FIRST)
 
     def _ready(self, result: BuildResult, started: float) -> Snapshot:
         with self._lock:
