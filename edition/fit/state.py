@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from edition.layout.spec import Layout
@@ -37,8 +38,24 @@ class ArticleState:
         return self.pages > 1 and self.used < share
 
 
+_KNOWN: OrderedDict[tuple[int, int], tuple[SectionMeasure, Layout, ArticleState]]
+_KNOWN = OrderedDict()  # copyfit reads the same measurements round after round
+
+
 def article_state(measure: SectionMeasure, layout: Layout) -> ArticleState:
-    """The state of an article from its measurement."""
+    """The state of an article from its measurement (worked out once per measurement)."""
+    key = (id(measure), id(layout))
+    known = _KNOWN.get(key)
+    if known is not None and known[0] is measure and known[1] is layout:
+        return known[2]
+    state = _article_state(measure, layout)
+    _KNOWN[key] = (measure, layout, state)  # (held: their ids are not given again)
+    while len(_KNOWN) > 512:
+        _KNOWN.popitem(last=False)
+    return state
+
+
+def _article_state(measure: SectionMeasure, layout: Layout) -> ArticleState:
     line = float(layout.page.baseline)
     cols = layout.page.columns
     pages = measure.pages

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import difflib
 import functools
 import re
@@ -257,9 +258,15 @@ def _clean_body(body: str, path: Path, first_line: int, findings: list[Finding])
     return body
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(head: str) -> Any:
+    """The YAML of a front matter (kept: a desk parses every article at every save)."""
+    return yaml.load(head, Loader=FrontMatterLoader)
+
+
 def _front_matter(head: str, path: Path, findings: list[Finding]) -> dict[str, Any] | None:
     try:
-        data = yaml.load(head, Loader=FrontMatterLoader) or {}
+        data = copy.deepcopy(_parsed(head)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -4,6 +4,7 @@ findings that name them (with a did-you-mean for unknown keys)."""
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -125,6 +126,11 @@ class TomlLines:
 
 def yaml_key_lines(text: str, offset: int) -> dict[Key, int]:
     """Line of each key (and list item) in a YAML mapping, shifted by `offset`."""
+    return dict(_key_lines(text, offset))
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_lines(text: str, offset: int) -> dict[Key, int]:
     out: dict[Key, int] = {}
 
     def walk(node: yaml.Node, path: Key) -> None:

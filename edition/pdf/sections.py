@@ -33,7 +33,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -245,6 +245,16 @@ class _StandIn(dict):  # type: ignore[type-arg]
         return self.number
 
 
+@dataclass
+class _Held:
+    """A section's HTML as laid out, and the keys made from it."""
+
+    section: Section
+    html: str
+    key: str = ""
+    mkey: str = ""
+
+
 class SectionBuilder:
     """Lays out a plan's sections (in worker processes), fits them, assembles the edition.
 
@@ -293,7 +303,7 @@ class SectionBuilder:
         self.strings = plan.layout.text(plan.issue.spec.language)
         self.fingerprint = _layout_fingerprint(plan, profile)
         self.stats = SectionStats()
-        self._html: dict[int, tuple[Section, str]] = {}  # id(section) -> (section, HTML)
+        self._html: dict[int, _Held] = {}  # id(section) -> its HTML
         self._laid: dict[str, tuple[int, SectionMeasure]] = {}  # key -> pages, measure
         self._pdf: dict[str, bytes] = {}
         self._rendered: set[str] = set()
@@ -316,28 +326,45 @@ class SectionBuilder:
     def section_html(self, section: Section) -> str:
         """A section's HTML as it is laid out: stand-ins for page numbers, links to other
         sections by anchor, no running heads or folios."""
+        return self._held(section).html
+
+    def _held(self, section: Section) -> _Held:
         held = self._html.get(id(section))
-        if held is None or held[0] is not section:  # ids are reused once freed
+        if held is None or held.section is not section:  # ids are reused once freed
             assert self.renderer is not None, "build() makes the renderer"
             template = self.renderer.html([section], placeholders=True, fillers_inline=False)
             html = fill_pages(template, _StandIn(self.digits), self.strings.page_ref, SECTION_CSS)
             html = html.replace('href="#', f'href="{LINK_SCHEME}')
-            held = (section, html)
+            held = _Held(section, html)
             self._html[id(section)] = held
-        return held[1]
+        return held
 
     def key(self, section: Section) -> str:
-        return _sha(self.fingerprint, self.section_html(section))
+        held = self._held(section)
+        if not held.key:
+            held.key = _sha(self.fingerprint, held.html)
+        return held.key
 
     def measure_key(self, section: Section) -> str:
         """What a section's measurement depends on: its HTML with each photo named by the
         shape of its box, not by its content (a new photo of the same shape lays out the
-        same)."""
-        html = self.section_html(section)
-        html = re.sub(
-            r'src="([^"]*)"', lambda m: f'src="{self._shapes.get(m.group(1), m.group(1))}"', html
-        )
-        return _sha(self.fingerprint, "measure", html)
+        same). Kept with the HTML when every photo in it has a shape."""
+        held = self._held(section)
+        if held.mkey:
+            return held.mkey
+        unknown = False
+
+        def shape(m: re.Match[str]) -> str:
+            nonlocal unknown
+            url = m.group(1)
+            if url not in self._shapes:
+                unknown = True
+            return f'src="{self._shapes.get(url, url)}"'
+
+        mkey = _sha(self.fingerprint, "measure", re.sub(r'src="([^"]*)"', shape, held.html))
+        if not unknown:
+            held.mkey = mkey
+        return mkey
 
     _shapes: dict[str, str]
 
@@ -417,61 +444,91 @@ class SectionBuilder:
     # -- laying out
 
     def lay_out(
-        self, sections: Sequence[Section], *, pdf: bool, also: Sequence[Section] = ()
+        self, sections: Sequence[Section], *, pdf: bool, also: Iterable[Section] = ()
     ) -> list[Unit]:
         """Units for `sections`, each measured; with `pdf`, each with its PDF at hand.
         What is neither in the cache nor laid out in this build is laid out now, in
-        parallel, and with it the sections `also` (a guess of what comes next)."""
-        units = []
-        todo: dict[str, tuple[str, str]] = {}
-        for s in also:
-            key, mkey = self.key(s), self.measure_key(s)
-            if self._measured(mkey) is None and self._known(key) is None:
-                todo.setdefault(key, (mkey, self.section_html(s)))
-        for s in sections:
-            anchor, bookmark = anchor_of(s, self.strings)
-            unit = Unit(s, anchor, bookmark, self.key(s), self.measure_key(s))
-            units.append(unit)
-            if pdf:
-                if self._known(unit.key) is not None and self._cached_pdf(unit.key) is not None:
+        parallel, and with it the sections `also` (a guess of what comes next). A layout
+        starts as soon as its section is found wanting: the HTML of the others is made
+        while it runs."""
+        units: list[Unit] = []
+
+        def wanting() -> Iterator[Job]:
+            todo: set[str] = set()
+            for s in also:
+                key, mkey = self.key(s), self.measure_key(s)
+                if key not in todo and self._measured(mkey) is None and self._known(key) is None:
+                    todo.add(key)
+                    yield self._job(key, self.section_html(s), mkey)
+            for s in sections:
+                anchor, bookmark = anchor_of(s, self.strings)
+                unit = Unit(s, anchor, bookmark, self.key(s), self.measure_key(s))
+                units.append(unit)
+                if pdf:
+                    if self._known(unit.key) is not None and self._cached_pdf(unit.key):
+                        continue
+                elif self._measured(unit.mkey) is not None or self._known(unit.key) is not None:
                     continue
-            elif self._measured(unit.mkey) is not None or self._known(unit.key) is not None:
-                continue
-            todo.setdefault(unit.key, (unit.mkey, self.section_html(s)))
-        self._run([self._job(k, h, m) for k, (m, h) in todo.items()])
+                if unit.key not in todo:
+                    todo.add(unit.key)
+                    yield self._job(unit.key, self.section_html(s), unit.mkey)
+
+        self._run(wanting())
         for unit in units:
             known = self._laid.get(unit.key) or self._measured(unit.mkey)
             assert known is not None
             unit.pages, unit.measure = known
         return units
 
-    def _run(self, jobs: list[Job]) -> None:
-        if not jobs:
+    def _run(self, jobs: Iterable[Job]) -> None:
+        """Lay out `jobs` (found one after another): each process takes the first it is
+        given; once all are busy the others are found, and go the largest first (they take
+        longest, and the pool ends together)."""
+        found = iter(jobs)
+        first = next(found, None)
+        if first is None:
             return
         self.stats.passes += 1
         if not self._started:
             self.step("Laying out sections")
             self._started = True
-        total, done = len(jobs), 0
+        done = 0
         # Each section is laid out under a ceiling of time and memory: an overlong word or
         # a template's loop ends in one finding, not a hang.
         if self.pool is None:
-            for job in jobs:
+            every = [first, *found]
+            for job in every:
                 self._record(job, call_with_ceiling(SECTION, _task(job), None, render_job, job))
                 done += 1
                 if self.progress:
-                    self.progress(done, total)
+                    self.progress(done, len(every))
             return
         inflight: dict[Future[Laid], Job] = {}
-        pending = list(jobs)
-        # The largest first: they take longest, and the pool ends together.
-        pending.sort(key=lambda j: -len(j.html))
-        while pending or inflight:
-            while pending and len(inflight) < max(1, self.workers):
+        pending: list[Job] = [first]
+        rest: Iterator[Job] | None = found
+        total = 1
+        while pending or inflight or rest is not None:
+            while len(inflight) < max(1, self.workers):
+                if not pending and rest is not None:
+                    another = next(rest, None)
+                    if another is None:
+                        rest = None
+                    else:
+                        pending.append(another)
+                        total += 1
+                if not pending:
+                    break
                 job = pending.pop(0)
                 inflight[
                     self.pool.submit(call_with_ceiling, SECTION, _task(job), None, render_job, job)
                 ] = job
+            if rest is not None:  # every process busy: the others found meanwhile
+                more = list(rest)
+                rest = None
+                total += len(more)
+                pending = sorted([*pending, *more], key=lambda j: -len(j.html))
+            if not inflight:
+                continue
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
             for fut in finished:
                 job = inflight.pop(fut)
@@ -642,25 +699,25 @@ class SectionBuilder:
         name = f"{self.plan.issue.root.resolve()}|{self.profile.name}"
         return self.cache / f"fits-{_sha(name)}.json"
 
-    def _guesses(self, plan: Plan) -> list[Section]:
+    def _guesses(self, plan: Plan) -> Iterator[Section]:
         """Sections laid out as planned for the first time, fitted as copyfit fitted them
-        in the last build (when their photos are ready)."""
+        in the last build (when their photos are ready), one after another."""
         if self.remember is None:
-            return []
+            return
         try:
             memory = json.loads(self._memory().read_text())
         except (OSError, ValueError):
-            return []
-        out = []
+            return
+        if not isinstance(memory, dict) or not all(x.request in self.urls for x in plan.slots):
+            return
         for s in plan.sections:
             anchor, _ = anchor_of(s, self.strings)
-            record = memory.get(anchor) if anchor and isinstance(memory, dict) else None
+            record = memory.get(anchor) if anchor else None
             if not isinstance(record, dict) or self._measured(self.measure_key(s)) is not None:
                 continue
             guess = self.remember.again(s, record)
-            if guess is not None and all(x.request in self.urls for x in plan.slots):
-                out.append(guess)
-        return out
+            if guess is not None:
+                yield guess
 
     def _remember(self, units: list[Unit]) -> None:
         if self.remember is None:
@@ -680,7 +737,7 @@ class SectionBuilder:
         # An article's HTML is its own (page numbers are stand-ins): kept across rounds of
         # copyfit, which hand back most articles as they were. Other sections may list
         # the plan's (the contents, the Populer page): made again.
-        self._html = {k: v for k, v in self._html.items() if isinstance(v[0], ArticleSection)}
+        self._html = {k: v for k, v in self._html.items() if isinstance(v.section, ArticleSection)}
         return plan
 
     def _place(self, requests: list[ImageRequest]) -> None:
@@ -738,6 +795,12 @@ class SectionBuilder:
                     isinstance(u.section, ArticleSection) and bool(u.section.opens_rubric),
                 )
             )
+        drawn = pikepdf.open(io.BytesIO(overlay))
+        if self.warm is not None:
+            # A live view is shown the pages before the edition is put together.
+            self._keep(units)
+            if self.warm.laid_out is not None:
+                self.warm.laid_out(plan, self._placed(units, starts_list, overlay, drawn))
         edition, sources, starts = assemble(parts)
         pages: list[PageMeasure] = []
         for u, first in zip(units, starts_list, strict=True):
@@ -746,15 +809,10 @@ class SectionBuilder:
                 if dx:
                     shift_page(edition.pages[first + k], dx)
                 pages.append(_shifted(m, dx))
-        drawn = pikepdf.open(io.BytesIO(overlay))
         sources.append(drawn)
         for i, target in enumerate(edition.pages):
             if i < len(drawn.pages):
                 overlay_page(target, drawn.pages[i], f"EditionPage{i + 1}")
-        if self.warm is not None:
-            self._keep(units)
-            if self.warm.laid_out is not None:
-                self.warm.laid_out(plan, self._placed(edition, units, starts_list, overlay))
         return Assembled(edition, sources, units, starts, plan, pages)
 
     def _keep(self, units: list[Unit]) -> None:
@@ -771,10 +829,11 @@ class SectionBuilder:
         self.warm.measures = dict(self._by_shape)
 
     def _placed(
-        self, edition: pikepdf.Pdf, units: list[Unit], starts: list[int], overlay: bytes
+        self, units: list[Unit], starts: list[int], overlay: bytes, drawn: pikepdf.Pdf
     ) -> list[Placed]:
-        """Each section's pages cut out of the assembled edition, for a live view; a
-        section whose content, place and overlay are as in the last build keeps its PDF."""
+        """Each section's pages as they will be in the edition (moved to their side, the
+        overlay drawn over them), for a live view; a section whose content, place and
+        overlay are as in the last build keeps its PDF."""
         assert self.warm is not None
         kept: dict[str, bytes] = {}
         placed = []
@@ -783,10 +842,19 @@ class SectionBuilder:
             key = _sha(u.key, str(first), overlay_key if u.pages else "")
             data = self.warm.pages.get(key)
             if data is None:
-                part = pikepdf.new()
-                part.pages.extend(edition.pages[first : first + u.pages])
-                buf = io.BytesIO()
-                part.save(buf)
+                source = self._pdf.get(u.key) or self._cached_pdf(u.key)
+                assert source is not None
+                with pikepdf.open(io.BytesIO(source)) as part:
+                    for k, m in enumerate(u.measure.pages):
+                        dx = _shift(m, k, first + k)
+                        if dx:
+                            shift_page(part.pages[k], dx)
+                        if first + k < len(drawn.pages):
+                            overlay_page(
+                                part.pages[k], drawn.pages[first + k], f"EditionPage{first + k + 1}"
+                            )
+                    buf = io.BytesIO()
+                    part.save(buf)
                 data = buf.getvalue()
             kept[key] = data
             placed.append(Placed(u, first + 1, data, 0, key))
