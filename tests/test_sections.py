@@ -170,6 +170,49 @@ def test_one_paragraph_edit_lays_out_only_that_article(issue: Path, tmp_path: Pa
     assert word.upper() in "".join(page_texts(second.pdf))
 
 
+def test_a_layout_makes_the_photos_it_is_given_to_make(tmp_path: Path):
+    """A photo copyfit places anew is made by the layout process of the section that
+    shows it (`Job.photos`), laid out with it, and vouched for afterwards: the next build
+    finds it in the cache."""
+    import io
+
+    from edition.pdf.fetch import FetchRules
+    from edition.pdf.worker import Job, render_job
+    from edition.photos.prepare import photo_tasks, vouch_for
+
+    source = tmp_path / "lead.jpg"
+    Image.new("RGB", (1200, 800), (30, 90, 160)).save(source, quality=90)
+    req = ImageRequest(source, 60, 40, 150, True, 85, False, ())
+    images = tmp_path / "cache" / "images"
+    ready, tasks = photo_tasks([req], images)
+    assert not ready and [t.request for t in tasks] == [req] and not tasks[0].path.exists()
+    rules = FetchRules([tmp_path])
+    url = rules.add_prepared(tasks[0].path)
+    html = f'<html><body><img src="{url}" style="width: 60mm; height: 40mm"></body></html>'
+    job = Job(
+        "key",
+        html,
+        tmp_path.as_uri() + "/",
+        (str(tmp_path),),
+        tuple((u, str(p)) for u, p in rules.prepared.items()),
+        None,
+        photos=tuple(tasks),
+    )
+    laid = render_job(job)
+    assert [p.path for p in laid.photos] == [tasks[0].path] and tasks[0].path.is_file()
+    made = laid.photos[0]
+    assert (made.width_px, made.height_px) == (354, 236)  # 60 x 40 mm at 150 dpi
+    with pikepdf.open(io.BytesIO(laid.pdf)) as pdf:
+        shown = [
+            (int(x.Width), int(x.Height)) for page in pdf.pages for x in page.get_images().values()
+        ]
+    assert shown == [(354, 236)]
+    assert not laid.findings
+    vouch_for(list(laid.photos), images)
+    ready, tasks = photo_tasks([req], images)
+    assert not tasks and ready[req].path == made.path and ready[req].reused
+
+
 def test_nothing_changed_keeps_the_pdf(issue: Path, tmp_path: Path, cache: Path):
     out = tmp_path / "out"
     first = build(issue, out)
