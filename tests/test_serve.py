@@ -7,6 +7,7 @@ in order: what it shows first, an edit, a broken edit, two browsers, and stoppin
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
 import json
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 from conftest import FIXTURES, REPO, invoke
 from PIL import Image, ImageStat
@@ -541,6 +543,51 @@ def test_the_watcher_leaves_out_hidden_files_and_the_output(tmp_path):
 
 
 @pytest.mark.slow
+def _shown_as_written(desk: Desk, pdf: Path) -> int:
+    """Every page the desk shows (made before the edition is put together: the section
+    moved to its side, the overlay drawn over it) has the text of the PDF's page, every
+    letter where it is there (read back with PDFium). Returns the pages compared."""
+
+    def lines(page: pdfium.PdfPage) -> tuple[str, list[tuple[float, float]]]:
+        """The page's text, and where each of its lines starts (the origin of its first
+        letter: the letters after it are placed by the font's widths, which a merged
+        font subset writes rounded otherwise)."""
+        text = page.get_textpage()
+        content = text.get_text_range()
+        starts = []
+        x, y = ctypes.c_double(), ctypes.c_double()
+        for i in range(text.count_chars()):
+            if i == 0 or content[i - 1] == "\n":
+                pdfium_c.FPDFText_GetCharOrigin(text, i, x, y)
+                starts.append((x.value, y.value))
+        return content, starts
+
+    written = pdfium.PdfDocument(pdf)
+    try:
+        pages = desk.snapshot.pages
+        assert len(pages) == len(written)
+        for number, view in enumerate(pages, 1):
+            _, section, index = desk._laid.where[view.token]
+            shown = pdfium.PdfDocument(section.data)
+            try:
+                text, starts = lines(shown[index])
+            finally:
+                shown.close()
+            want_text, want_starts = lines(written[number - 1])
+            assert text == want_text, number
+            far = max(
+                (
+                    max(abs(a - c), abs(b - d))
+                    for (a, b), (c, d) in zip(starts, want_starts, strict=True)
+                ),
+                default=0.0,
+            )
+            assert far < 0.05, (number, far)
+    finally:
+        written.close()
+    return len(pages)
+
+
 def test_the_desk_keeps_what_it_laid_out_between_builds(tmp_path):
     """A rebuild takes the sections that did not change from the desk's memory: with the
     build cache's section files gone, only the edited article is laid out again."""
@@ -556,8 +603,10 @@ def test_the_desk_keeps_what_it_laid_out_between_builds(tmp_path):
             f.unlink()
         article = sorted((issue / "articles").glob("*.md"))[0]
         text = article.read_text(encoding="utf-8")
+        assert _shown_as_written(desk, tmp_path / "dist" / "minimal" / "minimal-print.pdf")
         article.write_text(text.rstrip() + "\n\nSatu kalimat baru di akhir tulisan.\n")
         second = desk.build()
+        assert _shown_as_written(desk, tmp_path / "dist" / "minimal" / "minimal-print.pdf")
     finally:
         desk.close()
     assert first.state == second.state == "ready"
