@@ -763,3 +763,38 @@ def test_each_line_is_broken_once_per_layout_and_draws_the_same_pages(
     assert len(plain) >= 3  # several pages, the last one balanced
     assert once == plain
     assert calls["once"] < 0.7 * calls["plain"], calls
+
+
+def test_the_line_memo_does_not_keep_a_long_paragraph_once_per_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The text left at each line of a paragraph is a new string: kept whole, a long
+    paragraph would be kept about as many times as it has lines."""
+    from edition.pdf import lines
+
+    kept: list[dict] = []
+    plain_of = lines._Memo.of
+
+    def of(self: object, context: object) -> dict:
+        answers = plain_of(self, context)  # type: ignore[arg-type]
+        if not kept or kept[-1] is not answers:
+            kept.append(answers)
+        return answers
+
+    monkeypatch.setattr(lines._Memo, "of", of)
+    paragraph = " ".join(_LONG_WORDS.split() * 60)  # about 7,000 characters
+    html = (
+        '<html lang="id"><head><style>@page { size: 80mm 2000mm; margin: 5mm; }'
+        "p { font: 9pt/12pt serif; text-align: justify; hyphens: auto; }</style></head>"
+        f"<body><p>{paragraph}</p></body></html>"
+    )
+    weasyprint().HTML(string=html).write_pdf()
+    keys = [k for answers in kept for k in answers]
+    assert len(keys) > 100  # a line each, at least
+    chars = sum(
+        len(part)
+        for k in keys
+        for part in (k[0] if isinstance(k[0], tuple) else [k[0]])
+        if isinstance(part, str)
+    )
+    assert chars < 200 * len(keys), chars  # never the whole rest of the paragraph

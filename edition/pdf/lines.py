@@ -13,6 +13,10 @@ pass of the grid's measuring) under everything it depends on: the text left, the
 the line starts, and whether the line may end in a cut word (`edition.pdf.hyphens`).
 Each caller gets its own copy of the answer's (inactive) Pango layout holder. A section
 laid out with and without it draws the same pages.
+
+The text left is a new string at every line: a long paragraph's would add up to the
+square of its length, so a text longer than `_WHOLE` characters is known by its length,
+its hash (randomised per process) and its two ends, not kept whole.
 """
 
 from __future__ import annotations
@@ -25,7 +29,15 @@ from typing import Any
 
 from edition.pdf.hyphens import may_cut
 
-_MAX = 200_000  # answers kept at most (a long one-pass edition): then it starts again
+_MAX = 100_000  # answers kept at most (a long one-pass edition): then it starts again
+_WHOLE = 160  # characters of text kept whole in a key
+_END = 48  # characters of each end of a longer one
+
+
+def _text_key(text: str) -> object:
+    if len(text) <= _WHOLE:
+        return text
+    return (len(text), hash(text), text[:_END], text[-_END:])
 
 
 class _Memo:
@@ -71,7 +83,7 @@ def _once(
     ) -> tuple[Any, ...]:
         answers = memo.of(context)
         key = (
-            text,
+            _text_key(text),
             id(style),
             max_width,
             justification_spacing,
