@@ -11,18 +11,18 @@ HTTP: `edition.serve` puts it on the web.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import io
 import itertools
 import logging
 import os
-import queue
 import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent import futures
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +70,7 @@ IMAGE_CACHE = 400  # page images kept in memory (a 64-page issue has 128 in both
 DOWNLOADS = ("print", "screen", "archive")
 PREVIEW = "screen-preview"  # the desk's screen edition: laid out section by section, untagged
 RENDERERS = 2  # processes rendering page images (PDFium), apart from the build's
+URGENT_ONLY = 1  # ... and one more kept for the pages looked at or just changed
 PRERENDER = 8  # pages changed by an edit rendered before they are asked for, at most
 PIXELS_FIRST = 1.0  # s the build waits for them before it goes on
 
@@ -274,7 +275,7 @@ class Desk:
         """Start the layout processes and warm them up (call before other threads start:
         they are forked from this one and end with it)."""
         self._pool = self._new_pool()
-        self._renderer = _Renderers(RENDERERS)
+        self._renderer = _Renderers(RENDERERS, URGENT_ONLY)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
@@ -342,6 +343,16 @@ class Desk:
             return self.snapshot
         if self._pool is None:
             self.start()
+        renderer = self._renderer
+        if renderer is not None:
+            renderer.hold(True)  # until the changed pages are shown (`_laid_out`)
+        try:
+            return self._build()
+        finally:
+            if renderer is not None:
+                renderer.hold(False)
+
+    def _build(self) -> Snapshot:
         started = self._started = time.perf_counter()
         self._publish(dataclasses.replace(self.snapshot, state=BUILDING, changed=()))
         try:
@@ -437,6 +448,8 @@ class Desk:
             # The pixels first: the build goes on (writing, preflight) once they are
             # there, rather than share the processor and the interpreter with them.
             futures.wait([j[0] for j in jobs if j is not None], timeout=PIXELS_FIRST)
+        if self._renderer is not None:
+            self._renderer.hold(False)  # the thumbnails still wanted, while the build goes on
 
     def _ready(self, result: BuildResult, started: float) -> Snapshot:
         with self._lock:
@@ -528,23 +541,25 @@ class Desk:
             return None
         return pdf if pdf.is_file() else None
 
-    def page_image(self, number: int, size: str = "page") -> tuple[bytes, str] | None:
-        """The JPEG of page `number` (1-based) at `size` ("thumb" or "page"), trimmed, and
-        its token; None when there is no such page."""
+    def page_image(
+        self, number: int, size: str = "page"
+    ) -> tuple[Future[dict[str, bytes]], str] | None:
+        """The JPEG of page `number` (1-based) at `size` ("thumb" or "page"), trimmed, as a
+        job that gives it (the images of the sizes rendered with it, by size), and its
+        token; None when there is no such page. It does not wait for the image: a server
+        awaits the job, and a page asked for while thumbnails are still rendered is not
+        kept waiting for a thread."""
         if size not in SIZES:
             return None
         # A thumbnail alone is quick; a page at reading size brings its thumbnail along.
         sizes = (size,) if size == "thumb" else (size, *(s for s in SIZES if s != size))
-        found = self._render(number, sizes)
-        if found is None:
-            return None
-        job, token = found
-        try:
-            return job.result()[size], token
-        except (BrokenProcessPool, CancelledError, RuntimeError, pdfium.PdfiumError):
-            with self._lock:
-                self._images.pop((token, size), None)
-            return None
+        return self._render(number, sizes)
+
+    def image_failed(self, token: str, size: str) -> None:
+        """Forget an image whose rendering failed (its section's PDF gone, say): the next
+        request renders it again."""
+        with self._lock:
+            self._images.pop((token, size), None)
 
     def _render(
         self, number: int, sizes: tuple[str, ...]
@@ -575,21 +590,28 @@ class Desk:
         return job, token
 
 
+_Item = tuple[int, int, "Future[dict[str, bytes]] | None", tuple]
+
+
 class _Renderers:
     """The processes that render page images, fed one job each at a time, the most
     urgent first: a page the editor looks at, or that just changed, goes before the
-    thumbnails a flatplan still waits for."""
+    thumbnails a flatplan still waits for. `urgent` processes more take only those, so
+    that one is free for them however many thumbnails are under way. While an edit is laid
+    out (`hold`), only urgent jobs are taken: the thumbnails wait rather than share the
+    processor with it."""
 
-    def __init__(self, count: int) -> None:
-        self.pool = ProcessPoolExecutor(max_workers=count, initializer=die_with_parent)
-        for _ in range(count):
+    def __init__(self, count: int, urgent: int = 0) -> None:
+        self.pool = ProcessPoolExecutor(max_workers=count + urgent, initializer=die_with_parent)
+        for _ in range(count + urgent):
             self.pool.submit(time.sleep, 0)  # forks them now, from the calling thread
-        self.queue: queue.PriorityQueue[tuple[int, int, Future[dict[str, bytes]] | None, tuple]]
-        self.queue = queue.PriorityQueue()
+        self.jobs: list[_Item] = []  # a heap
+        self.ready = threading.Condition()
+        self.held = False
         self.order = itertools.count()
         self.feeders = [
-            threading.Thread(target=self._feed, name="desk-render", daemon=True)
-            for _ in range(count)
+            threading.Thread(target=self._feed, args=(i >= count,), name="desk-render", daemon=True)
+            for i in range(count + urgent)
         ]
         for t in self.feeders:
             t.start()
@@ -599,12 +621,28 @@ class _Renderers:
         the order they came (a flatplan fills from its top)."""
         job: Future[dict[str, bytes]] = Future()
         n = next(self.order)
-        self.queue.put((0, -n, job, args) if urgent else (1, n, job, args))
+        self._put((0, -n, job, args) if urgent else (1, n, job, args))
         return job
 
-    def _feed(self) -> None:
+    def _put(self, item: _Item) -> None:
+        with self.ready:
+            heapq.heappush(self.jobs, item)
+            self.ready.notify_all()  # (a feeder for urgent jobs only may not take it)
+
+    def hold(self, held: bool) -> None:
+        with self.ready:
+            self.held = held
+            self.ready.notify_all()
+
+    def _next(self, urgent_only: bool) -> _Item:
+        with self.ready:
+            while not self.jobs or ((self.held or urgent_only) and self.jobs[0][0] > 0):
+                self.ready.wait()
+            return heapq.heappop(self.jobs)
+
+    def _feed(self, urgent_only: bool) -> None:
         while True:
-            _, _, job, args = self.queue.get()
+            _, _, job, args = self._next(urgent_only)
             if job is None:
                 return
             if not job.set_running_or_notify_cancel():
@@ -616,12 +654,13 @@ class _Renderers:
 
     def close(self) -> None:
         for _ in self.feeders:
-            self.queue.put((-1, 0, None, ()))
+            self._put((-1, 0, None, ()))
         self.pool.shutdown(wait=True, cancel_futures=True)
         for t in self.feeders:
             t.join(timeout=5)
-        while not self.queue.empty():
-            _, _, job, _ = self.queue.get_nowait()
+        with self.ready:
+            left, self.jobs = self.jobs, []
+        for _, _, job, _ in left:
             if job is not None:
                 job.cancel()
 

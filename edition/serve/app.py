@@ -7,10 +7,12 @@ import asyncio
 import json
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import CancelledError
+from concurrent.futures.process import BrokenProcessPool
 from importlib import resources
 
+import pypdfium2 as pdfium
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -114,10 +116,15 @@ def create_app(desk: Desk, hub: Hub, allowed_hosts: list[str]) -> Starlette:
         except ValueError:
             return Response("no such page", status_code=404)
         size = request.query_params.get("size", "page")
-        found = await run_in_threadpool(desk.page_image, number, size)
+        found = desk.page_image(number, size)
         if found is None:
             return Response("no such page", status_code=404)
-        data, token = found
+        job, token = found
+        try:
+            data = (await asyncio.wrap_future(job))[size]
+        except (BrokenProcessPool, CancelledError, RuntimeError, pdfium.PdfiumError):
+            desk.image_failed(token, size)
+            return Response("no such page", status_code=404)
         # An image asked for by its token never changes; asked for without, it may.
         fixed = request.query_params.get("t") == token
         headers = {"Cache-Control": "max-age=86400, immutable"} if fixed else _NO_STORE
