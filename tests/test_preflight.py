@@ -1146,3 +1146,25 @@ def test_every_preflight_code_is_made_to_happen_by_a_test(request):
     expected = finding_codes(PREFLIGHT_SOURCES)
     assert {"pdf.page-count", "photo.low-resolution", "pdf.stale"} <= expected
     assert sorted(expected - PRODUCED) == []
+
+
+def test_the_document_checks_run_in_a_process_alongside_or_here_when_it_fails():
+    """What runs alongside gives its findings back from another process; when that
+    process ends without them, the work is done again in this one."""
+    from edition.check.preflight import _alongside
+    from edition.errors import Finding
+
+    here = os.getpid()
+
+    def where() -> list[Finding]:
+        return [Finding(f"pid {os.getpid()}", None, None, "test.where")]
+
+    found = _alongside(where)()
+    assert len(found) == 1 and found[0].message != f"pid {here}"
+
+    def dies_elsewhere() -> list[Finding]:
+        if os.getpid() != here:
+            os._exit(3)
+        return [Finding("done here", None, None, "test.where")]
+
+    assert [f.message for f in _alongside(dies_elsewhere)()] == ["done here"]

@@ -3,7 +3,10 @@ and PDFium, never with the code that wrote it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pikepdf
@@ -37,11 +40,61 @@ def check_pdf(
     try:
         with pdf:
             keys = [pages.drawing_key(page, profile) for page in pdf.pages] if cache_dir else None
-            out = document.check_document(pdf, path, plan, profile, keys, cache_dir)
-            out += pages.check_pages(pdf, doc, profile, loc, cache_dir)
+
+            def whole() -> list[Finding]:
+                with pikepdf.open(path) as own:  # (a file shared with a fork shares its offset)
+                    return document.check_document(own, path, plan, profile, keys, cache_dir)
+
+            # The document's checks and the page checks read the PDF each on their own:
+            # on a machine with a second core, a long edition has them run side by side.
+            if len(pdf.pages) >= ALONGSIDE_PAGES and _may_fork():
+                first = _alongside(whole)
+            else:
+                found = document.check_document(pdf, path, plan, profile, keys, cache_dir)
+                first = lambda: found  # noqa: E731
+            out = pages.check_pages(pdf, doc, profile, loc, cache_dir)
             if plan is not None:
                 out += document.check_placement(pdf, path, plan, photo_files or {})
                 out += layout.check_layout(path, doc, plan, measured, keys, cache_dir)
+            out[:0] = first()
     finally:
         doc.close()
     return out
+
+
+ALONGSIDE_PAGES = 12
+
+
+def _may_fork() -> bool:
+    """A second core, and no other thread whose locks a fork could copy held."""
+    return (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+
+
+def _alongside(work: Callable[[], list[Finding]]) -> Callable[[], list[Finding]]:
+    """`work` started in a forked process; returns what waits for its findings. Should
+    that process end without them (killed, or an answer that cannot be sent), the work
+    is done again here."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send(work())
+        except BaseException:
+            os._exit(1)  # quietly: the parent does the work again, and says what is wrong
+        send.close()
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+
+    def findings() -> list[Finding]:
+        try:
+            return list(receive.recv())
+        except (EOFError, OSError):
+            return work()
+        finally:
+            receive.close()
+            process.join()
+
+    return findings
