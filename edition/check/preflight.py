@@ -81,7 +81,7 @@ def _alongside(work: Callable[[], list[Finding]]) -> Callable[[], list[Finding]]
 
     def child() -> None:
         try:
-            send.send(work())
+            send.send([f.as_dict() for f in work()])  # made again here (`Finding.from_dict`)
         except BaseException:
             os._exit(1)  # quietly: the parent does the work again, and says what is wrong
         send.close()
@@ -95,7 +95,7 @@ def _alongside(work: Callable[[], list[Finding]]) -> Callable[[], list[Finding]]
 
     def findings() -> list[Finding]:
         try:
-            return list(receive.recv())
+            return [Finding.from_dict(d) for d in receive.recv()]
         except (EOFError, OSError):
             return work()
         finally:
