@@ -97,12 +97,13 @@ OVERLAY_CSS = """
 """
 
 Refit = Callable[[Plan, Plan, Sequence[tuple[Section, SectionMeasure]]], Plan | None]
-Ahead = Callable[[Plan, Plan, Sequence[tuple[Section, SectionMeasure]]], list[Section]]
-"""Copyfit's likely next steps: the plan as planned, the plan of the round about to be laid
-out, and the measurements of the round before -> sections worth laying out beside it."""
 """Copyfit: the plan as planned, the plan laid out, and each section's measurement (after
 the first round, the articles' only: the others come with an empty one) -> a plan with
 fitted sections, or None when nothing is to change."""
+
+Ahead = Callable[[Plan, Plan, Sequence[tuple[Section, SectionMeasure]]], list[Section]]
+"""Copyfit's likely next steps: the plan as planned, the plan of the round about to be laid
+out, and the measurements of the round before -> sections worth laying out beside it."""
 
 
 class MorePhotos(Protocol):
@@ -456,10 +457,10 @@ class SectionBuilder:
         def wanting() -> Iterator[Job]:
             todo: set[str] = set()
             for s in also:
-                key, mkey = self.key(s), self.measure_key(s)
-                if key not in todo and self._measured(mkey) is None and self._known(key) is None:
+                key = self.key(s)
+                if key not in todo and not self._is_known(s):
                     todo.add(key)
-                    yield self._job(key, self.section_html(s), mkey)
+                    yield self._job(key, self.section_html(s), self.measure_key(s))
             for s in sections:
                 anchor, bookmark = anchor_of(s, self.strings)
                 unit = Unit(s, anchor, bookmark, self.key(s), self.measure_key(s))
@@ -467,7 +468,7 @@ class SectionBuilder:
                 if pdf:
                     if self._known(unit.key) is not None and self._cached_pdf(unit.key):
                         continue
-                elif self._measured(unit.mkey) is not None or self._known(unit.key) is not None:
+                elif self._is_known(s):
                     continue
                 if unit.key not in todo:
                     todo.add(unit.key)
@@ -805,14 +806,9 @@ class SectionBuilder:
         pages: list[PageMeasure] = []
         for u, first in zip(units, starts_list, strict=True):
             for k, m in enumerate(u.measure.pages):
-                dx = _shift(m, k, first + k)
-                if dx:
-                    shift_page(edition.pages[first + k], dx)
+                dx = _at_its_place(edition.pages[first + k], m, k, first + k, drawn)
                 pages.append(_shifted(m, dx))
         sources.append(drawn)
-        for i, target in enumerate(edition.pages):
-            if i < len(drawn.pages):
-                overlay_page(target, drawn.pages[i], f"EditionPage{i + 1}")
         return Assembled(edition, sources, units, starts, plan, pages)
 
     def _keep(self, units: list[Unit]) -> None:
@@ -846,13 +842,7 @@ class SectionBuilder:
                 assert source is not None
                 with pikepdf.open(io.BytesIO(source)) as part:
                     for k, m in enumerate(u.measure.pages):
-                        dx = _shift(m, k, first + k)
-                        if dx:
-                            shift_page(part.pages[k], dx)
-                        if first + k < len(drawn.pages):
-                            overlay_page(
-                                part.pages[k], drawn.pages[first + k], f"EditionPage{first + k + 1}"
-                            )
+                        _at_its_place(part.pages[k], m, k, first + k, drawn)
                     buf = io.BytesIO()
                     part.save(buf)
                 data = buf.getvalue()
@@ -931,6 +921,19 @@ def _task(job: Job) -> str:
         if job.key.startswith("overlay-")
         else ("laying out a section")
     )
+
+
+def _at_its_place(
+    page: pikepdf.Page, measure: PageMeasure, k: int, number: int, drawn: pikepdf.Pdf
+) -> float:
+    """Page `k` of a section, as page `number` (0-based) of the edition: moved to its side
+    and the overlay's page of that number drawn over it; returns how far it moved."""
+    dx = _shift(measure, k, number)
+    if dx:
+        shift_page(page, dx)
+    if number < len(drawn.pages):
+        overlay_page(page, drawn.pages[number], f"EditionPage{number + 1}")
+    return dx
 
 
 def _shift(measure: PageMeasure, k: int, number: int) -> float:
