@@ -228,3 +228,55 @@ def _child(send: Any, memory: int, seconds: float, fn: Callable[..., Any], args:
     except MemoryError:
         send.send(("memory", None))
     send.close()
+
+
+# A forked helper's work takes a second or two; one that has not answered in this long
+# is stuck, and the work is done in the process that asked for it.
+ALONGSIDE_SECONDS = 120.0
+
+
+def may_fork() -> bool:
+    """Whether work may go to a forked process beside this one: a second core, and the
+    caller on the main thread (a command's other thread, its heartbeat, holds nothing the
+    work uses; a desk's threads are left alone)."""
+    return (os.cpu_count() or 1) > 1 and threading.current_thread() is threading.main_thread()
+
+
+def alongside(work: Callable[[], T]) -> Callable[[], T]:
+    """`work` started in a forked process (its result must pickle); returns what waits for
+    the result. Should that process end without one (killed, or an answer that cannot be
+    sent), the work is done again here, where a failure is seen as it is."""
+    import multiprocessing
+    import warnings
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send(work())
+        except BaseException:
+            os._exit(1)  # quietly: the parent does the work again, and says what is wrong
+        send.close()
+
+    process = context.Process(target=child, daemon=True)
+    with warnings.catch_warnings():
+        # Python 3.12 warns of forking a process with threads; see `may_fork`.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        process.start()
+    send.close()
+
+    def result() -> T:
+        try:
+            if receive.poll(ALONGSIDE_SECONDS):
+                return receive.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            pass
+        finally:
+            receive.close()
+            if process.is_alive():  # stuck (a lock another thread held at the fork)
+                process.kill()
+            process.join()
+        return work()
+
+    return result

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import ENLARGE, FIXTURES, LAST, PRODUCED, REPO, enlarge_photos, invoke
+from conftest import ENLARGE, FIXTURES, LAST, PRODUCED, REPO, SAMPLE, enlarge_photos, invoke
 from pikepdf import Name
 from PIL import Image
 from pypdf import PdfReader
@@ -1148,23 +1148,40 @@ def test_every_preflight_code_is_made_to_happen_by_a_test(request):
     assert sorted(expected - PRODUCED) == []
 
 
-def test_the_document_checks_run_in_a_process_alongside_or_here_when_it_fails():
-    """What runs alongside gives its findings back from another process; when that
-    process ends without them, the work is done again in this one."""
-    from edition.check.preflight import _alongside
-    from edition.errors import Finding
+def test_work_alongside_comes_back_from_another_process_or_is_done_here():
+    """What runs alongside gives its result back from another process; when that process
+    ends without one, the work is done again in this one."""
+    from edition.workers import alongside
 
     here = os.getpid()
+    assert alongside(os.getpid)() != here
 
-    def where() -> list[Finding]:
-        return [Finding(f"pid {os.getpid()}", None, None, "test.where")]
-
-    found = _alongside(where)()
-    assert len(found) == 1 and found[0].message != f"pid {here}"
-
-    def dies_elsewhere() -> list[Finding]:
+    def dies_elsewhere() -> str:
         if os.getpid() != here:
             os._exit(3)
-        return [Finding("done here", None, None, "test.where")]
+        return "done here"
 
-    assert [f.message for f in _alongside(dies_elsewhere)()] == ["done here"]
+    assert alongside(dies_elsewhere)() == "done here"
+
+
+def test_preflight_finds_the_same_with_half_of_it_in_another_process(
+    sample_pdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The document's checks and half the pages read back in a forked process give what
+    the whole preflight in this process gives: the same findings in the same order, and
+    the same pages remembered for the next build."""
+    import edition.check.preflight as preflight
+
+    issue = load_issue(SAMPLE)
+    plan = plan_issue(issue, load_layout(issue.spec.layout, issue.root))
+    runs = {}
+    for fork in (False, True):
+        monkeypatch.setattr(preflight, "may_fork", lambda fork=fork: fork)
+        cache = tmp_path / f"fork-{fork}"
+        found = check_pdf(sample_pdf, plan, PROFILES["print"], cache)
+        again = check_pdf(sample_pdf, plan, PROFILES["print"], cache)  # pages remembered
+        remembered = json.loads((cache / "layout-pages.json").read_text())
+        runs[fork] = ([str(f) for f in found], [str(f) for f in again], remembered)
+    assert runs[True] == runs[False]
+    assert runs[True][0], "nothing found: the comparison would prove nothing"
+    assert len(runs[True][2]) == len(pikepdf.open(sample_pdf).pages)

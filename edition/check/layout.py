@@ -16,7 +16,7 @@ import itertools
 import json
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -365,32 +365,80 @@ def check_layout(
     measured: Sequence[PageMeasure | None] | None = None,
     keys: Sequence[str] | None = None,
     cache_dir: Path | None = None,
+    given: Mapping[int, ReadPage] | None = None,
 ) -> list[Finding]:
     """The page checks of a built edition (`measured`: the build's own measurement of each
     page, where it has one). With `cache_dir` and `keys` (one per page, of what the page
-    draws), a page read back before is not read again."""
+    draws), a page read back before is not read again. `given`: pages (by 0-based index)
+    read already, by another process (`read_some`)."""
+    given = given or {}
     if cache_dir is None or keys is None or len(keys) != len(doc):
-        read = read_pages(doc)
+        read = [given.get(i) or _read_one(doc, i) for i in range(len(doc))]
     else:
-        read = _read_remembered(doc, keys, cache_dir / "layout-pages.json")
+        read = _read_remembered(doc, keys, cache_dir / "layout-pages.json", given)
     return check_read_pages(path, read, plan, outline_of(path), measured)
 
 
-def _read_remembered(doc: pdfium.PdfDocument, keys: Sequence[str], store: Path) -> list[ReadPage]:
+def unread(
+    doc: pdfium.PdfDocument, keys: Sequence[str] | None, cache_dir: Path | None
+) -> list[int]:
+    """The pages (0-based) `check_layout` has to read: those not remembered."""
+    if cache_dir is None or keys is None or len(keys) != len(doc):
+        return list(range(len(doc)))
+    known = _remembered(cache_dir / "layout-pages.json")
+    return [i for i, key in enumerate(keys) if not (key and isinstance(known.get(key), dict))]
+
+
+def read_some(path: Path, indices: Sequence[int]) -> dict[int, dict]:
+    """Pages of the PDF at `path` read, as plain data (`from_plain`), for another process.
+    The file is opened here: a file shared with a forked process shares its offset."""
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return {i: _to_json(_read_one(doc, i)) for i in indices}
+    finally:
+        doc.close()
+
+
+def read_here(doc: pdfium.PdfDocument, indices: Sequence[int]) -> dict[int, ReadPage]:
+    """Pages (0-based) of `doc` read, for `check_layout(given=...)`."""
+    return {i: _read_one(doc, i) for i in indices}
+
+
+def from_plain(read: Mapping[int, dict]) -> dict[int, ReadPage]:
+    """`read_some`'s pages made again (a page that does not come back is read here)."""
+    out = {}
+    for i, data in read.items():
+        page = _from_json(data, i + 1)
+        if page is not None:
+            out[i] = page
+    return out
+
+
+def _read_one(doc: pdfium.PdfDocument, i: int) -> ReadPage:
+    page = doc[i]
+    try:
+        return _read_page(page, i + 1)
+    finally:
+        page.close()
+
+
+def _remembered(store: Path) -> dict:
     try:
         known = json.loads(store.read_text())
     except (OSError, ValueError):
-        known = {}
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _read_remembered(
+    doc: pdfium.PdfDocument, keys: Sequence[str], store: Path, given: Mapping[int, ReadPage]
+) -> list[ReadPage]:
+    known = _remembered(store)
     out, seen = [], {}
     for i, key in enumerate(keys):
-        data = known.get(key) if key and isinstance(known, dict) else None
+        data = known.get(key) if key else None
         page = _from_json(data, i + 1) if data else None
-        if page is None:
-            pdf_page = doc[i]
-            try:
-                page = _read_page(pdf_page, i + 1)
-            finally:
-                pdf_page.close()
+        page = page or given.get(i) or _read_one(doc, i)
         if key:
             seen[key] = _to_json(page)
         out.append(page)

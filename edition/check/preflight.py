@@ -3,10 +3,6 @@ and PDFium, never with the code that wrote it."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -18,6 +14,7 @@ from edition.errors import Finding, Location
 from edition.pdf.measure import PageMeasure
 from edition.plan.model import ImageRequest, Plan
 from edition.profiles import Profile
+from edition.workers import alongside, may_fork
 
 
 def check_pdf(
@@ -42,22 +39,28 @@ def check_pdf(
         with pdf:
             keys = [pages.drawing_key(page, profile) for page in pdf.pages] if cache_dir else None
 
-            def whole() -> list[Finding]:
-                with pikepdf.open(path) as own:  # (a file shared with a fork shares its offset)
-                    return document.check_document(own, path, plan, profile, keys, cache_dir)
-
             # The document's checks and the page checks read the PDF each on their own:
-            # on a machine with a second core, a long edition has them run side by side.
-            if len(pdf.pages) >= ALONGSIDE_PAGES and _may_fork():
-                first = _alongside(whole)
+            # on a machine with a second core, a long edition has them run side by side,
+            # the other process also reading back some of the pages the layout checks read.
+            todo: list[int] = []
+            if len(pdf.pages) >= ALONGSIDE_PAGES and may_fork():
+                todo = layout.unread(doc, keys, cache_dir) if plan is not None else []
+                # (two fifths of the pages to read: the document's checks take longer)
+                mine = len(todo) * 3 // 5
+                later = _alongside(path, plan, profile, keys, cache_dir, todo[mine:])
+                todo = todo[:mine]
             else:
                 found = document.check_document(pdf, path, plan, profile, keys, cache_dir)
-                first = lambda: found  # noqa: E731
+                later = lambda: (found, {})  # noqa: E731
             out = pages.check_pages(pdf, doc, profile, loc, cache_dir)
             if plan is not None:
                 out += document.check_placement(pdf, path, plan, photo_files or {})
-                out += layout.check_layout(path, doc, plan, measured, keys, cache_dir)
-            out[:0] = first()
+            here = layout.read_here(doc, todo)  # this side's share, while the other reads its own
+            first, read = later()
+            if plan is not None:
+                read = {**read, **here}
+                out += layout.check_layout(path, doc, plan, measured, keys, cache_dir, read)
+            out[:0] = first
     finally:
         doc.close()
     return out
@@ -66,40 +69,28 @@ def check_pdf(
 ALONGSIDE_PAGES = 12
 
 
-def _may_fork() -> bool:
-    """A second core, and the build on the main thread: a command's other thread (the
-    heartbeat) holds nothing the document's checks use; a desk's threads are left alone."""
-    return (os.cpu_count() or 1) > 1 and threading.current_thread() is threading.main_thread()
+def _alongside(
+    path: Path,
+    plan: Plan | None,
+    profile: Profile,
+    keys: list[str] | None,
+    cache_dir: Path | None,
+    pages_to_read: list[int],
+) -> Callable[[], tuple[list[Finding], dict[int, layout.ReadPage]]]:
+    """The document's checks, and reading back `pages_to_read` for the layout checks, in a
+    forked process (`workers.alongside`). Each side opens the PDF itself: a file shared
+    with a fork shares its offset. What comes back is plain data, made again here (as
+    every cached finding is)."""
 
+    def elsewhere() -> tuple[list[dict], dict[int, dict]]:
+        with pikepdf.open(path) as own:
+            found = document.check_document(own, path, plan, profile, keys, cache_dir)
+        return [f.as_dict() for f in found], layout.read_some(path, pages_to_read)
 
-def _alongside(work: Callable[[], list[Finding]]) -> Callable[[], list[Finding]]:
-    """`work` started in a forked process; returns what waits for its findings. Should
-    that process end without them (killed, or an answer that cannot be sent), the work
-    is done again here."""
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
+    got = alongside(elsewhere)
 
-    def child() -> None:
-        try:
-            send.send([f.as_dict() for f in work()])  # made again here (`Finding.from_dict`)
-        except BaseException:
-            os._exit(1)  # quietly: the parent does the work again, and says what is wrong
-        send.close()
+    def result() -> tuple[list[Finding], dict[int, layout.ReadPage]]:
+        found, read = got()
+        return [Finding.from_dict(d) for d in found], layout.from_plain(read)
 
-    process = context.Process(target=child, daemon=True)
-    with warnings.catch_warnings():
-        # Python 3.12 warns of forking a process with threads; see `_may_fork`.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        process.start()
-    send.close()
-
-    def findings() -> list[Finding]:
-        try:
-            return [Finding.from_dict(d) for d in receive.recv()]
-        except (EOFError, OSError):
-            return work()
-        finally:
-            receive.close()
-            process.join()
-
-    return findings
+    return result
