@@ -14,7 +14,7 @@ from edition.store.atomic import atomic_write_bytes
 from edition.store.seal import sealed, unsealed
 from edition.store.stamps import HashBook, sha256_file
 
-CACHE_VERSION = "2"  # 2: photos below the resolution are no longer enlarged
+CACHE_VERSION = "3"  # 2: photos below the resolution no longer enlarged; 3: bicubic, no optimize
 # Prepared photos are named by content, not by where the cache lives: WeasyPrint names
 # images after their URL, and the PDF must not change when the output folder does.
 
