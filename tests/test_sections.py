@@ -213,6 +213,39 @@ def test_a_layout_makes_the_photos_it_is_given_to_make(tmp_path: Path):
     assert not tasks and ready[req].path == made.path and ready[req].reused
 
 
+def test_a_section_carries_its_colour_profile_compressed_as_every_other_does(tmp_path: Path):
+    """The print edition's CMYK profile, which every section embeds, comes out of each
+    layout compressed, whole, and in the same bytes as in every other section (so the
+    assembly keeps one copy)."""
+    import io
+
+    from edition.pdf.worker import Job, render_job
+    from edition.share import cmyk_profile_path
+
+    icc = cmyk_profile_path()
+    head = (
+        f'<style>@color-profile device-cmyk {{ src: url("{icc.as_uri()}"); '
+        "components: c, m, y, k; } p { color: device-cmyk(0 0 0 1); }</style>"
+    )
+    copies = []
+    for text in ("Satu.", "Dua, tiga."):
+        html = f"<html><head>{head}</head><body><p>{text}</p></body></html>"
+        roots = (str(tmp_path), str(icc.parent))
+        laid = render_job(Job(text, html, tmp_path.as_uri() + "/", roots, (), "pdf/x-4"))
+        with pikepdf.open(io.BytesIO(laid.pdf)) as pdf:
+            profiles = [
+                o for o in pdf.objects if isinstance(o, pikepdf.Stream) and "/N" in o.stream_dict
+            ]
+            assert profiles, "no colour profile in the section"
+            for profile in profiles:
+                assert profile.stream_dict.get("/Filter") == pikepdf.Name.FlateDecode
+                whole = profile.read_bytes()  # an ICC profile, of CMYK, all of it
+                assert whole[36:40] == b"acsp" and whole[16:20] == b"CMYK"
+                assert int.from_bytes(whole[:4], "big") == len(whole)
+                copies.append(profile.read_raw_bytes())
+    assert len(set(copies)) == 1 and len(copies[0]) < len(whole)
+
+
 def test_nothing_changed_keeps_the_pdf(issue: Path, tmp_path: Path, cache: Path):
     out = tmp_path / "out"
     first = build(issue, out)
