@@ -1546,3 +1546,52 @@ def test_font_subsets_kept_in_the_cache_are_taken_only_when_sealed(tmp_path: Pat
     assert kept == first
     with TTFont(io.BytesIO(kept)) as cut:
         assert cut["maxp"].numGlyphs > max(gids)
+
+
+def _two_sections(tmp_path: Path, texts: tuple[str, ...]) -> pikepdf.Pdf:
+    """Documents laid out on their own (each with its own subset of the face), put one
+    after another as the edition's sections are."""
+    from edition.pdf.worker import Job, render_job
+    from edition.share import fonts_dir
+
+    face = (fonts_dir() / "Inter-Bold.otf").as_uri()
+    style = f'@font-face {{ font-family: T; src: url("{face}"); }} p {{ font-family: T; }}'
+    whole = pikepdf.new()
+    for text in texts:
+        html = f"<html><head><style>{style}</style></head><body><p>{text}</p></body></html>"
+        roots = (str(tmp_path), str(fonts_dir()))
+        laid = render_job(Job(text, html, tmp_path.as_uri() + "/", roots, (), "pdf/x-4"))
+        part = pikepdf.open(io.BytesIO(laid.pdf))
+        whole.pages.extend(part.pages)
+    return whole
+
+
+def test_font_subsets_cut_ahead_are_the_ones_merged(tmp_path: Path, monkeypatch):
+    """The subsets cut ahead (beside the overlay's layout) are those the merge then takes,
+    with nothing cut again; a glyph that comes after (the overlay's) has its face cut
+    again, with it."""
+    import edition.pdf.subsets as subsets
+
+    monkeypatch.setattr(subsets, "may_fork", lambda: True)  # (on a machine of one core too)
+
+    def merged_programs(pdf: pikepdf.Pdf, cuts: Path) -> list[bytes]:
+        subsets._cut.cache_clear()
+        subsets.merge_font_subsets(pdf, cuts)
+        programs = {
+            font.DescendantFonts[0].FontDescriptor.FontFile3.read_bytes()
+            for page in pdf.pages
+            for font in page.Resources.Font.values()
+        }
+        return sorted(programs)
+
+    texts = ("Kapal patroli", "Laut Natuna")
+    ahead = tmp_path / "ahead"
+    subsets.cut_ahead(_two_sections(tmp_path, texts), ahead)()
+    assert list(ahead.glob("*.ttf"))
+    cut_ahead = merged_programs(_two_sections(tmp_path, texts), ahead)
+    assert subsets._cut.cache_info().misses == 0  # taken from what was cut ahead
+    assert cut_ahead == merged_programs(_two_sections(tmp_path, texts), tmp_path / "none")
+    assert len(cut_ahead) == 1  # one subset for the face
+
+    more = merged_programs(_two_sections(tmp_path, (*texts, "Zulu 7")), ahead)
+    assert subsets._cut.cache_info().misses == 1 and more != cut_ahead

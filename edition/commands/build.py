@@ -332,6 +332,7 @@ def _build(
     from edition.pdf.sections import SectionBuilder
 
     more = _MorePhotos(output.cache / "images", rules)
+    fonts = _FontsAhead(output.cache / "fonts") if _merges_fonts(profile) and not warm else None
     # The layout processes start now and import WeasyPrint while photos are prepared. The
     # one-pass editions use them to measure and fit the sections first.
     builder = SectionBuilder(
@@ -347,6 +348,7 @@ def _build(
         prepare=more,
         remember=Memory(plan.layout),
         warm=warm,
+        before_overlay=fonts.start if fonts is not None else None,
     )
     one_pass = profile.tagged or single_pass
     try:
@@ -405,6 +407,8 @@ def _build(
     result.plan = plan
     result.findings += [f for f in plan.notes if f not in result.findings]
     step("Writing PDF")
+    if fonts is not None:
+        fonts.wait()
     finish = dataclasses.replace(_finish(plan, profile), cuts=output.cache / "fonts")
     final = finish_pdf(data, finish)  # type: ignore[arg-type]
     if published and target.read_bytes() != final:
@@ -429,6 +433,29 @@ def _build(
         result.html = html_out
     result.seconds = time.perf_counter() - start
     return result, {req: p.path for req, p in prepared.items()}  # copyfit's photos too
+
+
+def _merges_fonts(profile: Profile) -> bool:
+    """Whether the finished edition has its fonts merged (`finish_pdf`: PDF/X and PDF/A)."""
+    return (profile.pdf_variant or "").startswith(("pdf/x", "pdf/a"))
+
+
+class _FontsAhead:
+    """The edition's merged font subsets cut while its overlay is laid out (into the folder
+    `finish_pdf` takes them from), and waited for before it is finished."""
+
+    def __init__(self, cuts: Path) -> None:
+        self.cuts = cuts
+        self.waits: list[Callable[[], object]] = []
+
+    def start(self, edition: pikepdf.Pdf) -> None:
+        from edition.pdf.subsets import cut_ahead
+
+        self.waits.append(cut_ahead(edition, self.cuts))
+
+    def wait(self) -> None:
+        while self.waits:
+            self.waits.pop()()
 
 
 class _MorePhotos:

@@ -279,6 +279,7 @@ class SectionBuilder:
         prepare: MorePhotos | None = None,
         remember: Remember | None = None,
         warm: Warm | None = None,
+        before_overlay: Callable[[pikepdf.Pdf], None] | None = None,
     ) -> None:
         self.plan, self.profile, self.fetcher = plan, profile, fetcher
         self.warm = warm
@@ -290,6 +291,7 @@ class SectionBuilder:
         self.refit = refit
         self.ahead = ahead
         self.prepare = prepare
+        self.before_overlay = before_overlay
         self.remember = remember
         if warm is not None:  # a long-running process lends its warm layout processes
             executor, self.workers = warm.pool, warm.workers
@@ -773,9 +775,8 @@ class SectionBuilder:
         for u in units:
             starts_list.append(page)
             page += u.pages
-        starts = {u.anchor: s for u, s in zip(units, starts_list, strict=True) if u.anchor}
+        anchors = {u.anchor: s for u, s in zip(units, starts_list, strict=True) if u.anchor}
         self.stats.moved = self._moved(units, starts_list)
-        overlay = self._overlay(plan, units, starts_list, starts)
         for u in units:
             named = self.stats.laid_out if u.key in self._rendered else self.stats.from_cache
             named.append(unit_name(u))
@@ -796,13 +797,18 @@ class SectionBuilder:
                     isinstance(u.section, ArticleSection) and bool(u.section.opens_rubric),
                 )
             )
+        together = None
+        if self.before_overlay is not None:  # told of the edition while its overlay is laid out
+            together = assemble(parts)
+            self.before_overlay(together[0])
+        overlay = self._overlay(plan, units, starts_list, anchors)
         drawn = pikepdf.open(io.BytesIO(overlay))
         if self.warm is not None:
             # A live view is shown the pages before the edition is put together.
             self._keep(units)
             if self.warm.laid_out is not None:
                 self.warm.laid_out(plan, self._placed(units, starts_list, overlay, drawn))
-        edition, sources, starts = assemble(parts)
+        edition, sources, starts = together or assemble(parts)
         pages: list[PageMeasure] = []
         for u, first in zip(units, starts_list, strict=True):
             for k, m in enumerate(u.measure.pages):

@@ -22,7 +22,7 @@ import io
 import json
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,21 +55,9 @@ def merge_font_subsets(pdf: pikepdf.Pdf, cuts: Path | None = None) -> None:
     """Give every face one subset (or, failing that, every subset its own tag). `cuts` is
     a folder where the subsets cut are kept for the next build (the build cache's)."""
     maps = list(_font_maps(pdf))
-    faces: dict[str, _Face] = {}
-    seen: set[tuple[int, int]] = set()
-    for fonts in maps:
-        for _, font in fonts.items():
-            if not isinstance(font, pikepdf.Dictionary) or not font.is_indirect:
-                continue
-            if not _is_cid_font(font) or font.objgen in seen:
-                continue
-            seen.add(font.objgen)
-            name = str(font.BaseFont).lstrip("/").split("+", 1)[-1]
-            faces.setdefault(name, _Face(name)).fonts.append(font)
     unions: list[_Union] = []
-    for face in faces.values():
-        programs = {p.objgen for f in face.fonts if (p := _program(f)) is not None}
-        if len(programs) < 2:
+    for face in _faces(maps):
+        if not _several(face):
             continue
         union = _union(face)
         if union is None:
@@ -88,9 +76,46 @@ def merge_font_subsets(pdf: pikepdf.Pdf, cuts: Path | None = None) -> None:
     if not replace:
         return
     for fonts in maps:
-        for key, font in list(fonts.items()):
-            if isinstance(font, pikepdf.Dictionary) and font.objgen in replace:
-                fonts[key] = replace[font.objgen]
+        for key, obj in list(fonts.items()):
+            if isinstance(obj, pikepdf.Dictionary) and obj.objgen in replace:
+                fonts[key] = replace[obj.objgen]
+
+
+def cut_ahead(pdf: pikepdf.Pdf, cuts: Path) -> Callable[[], object]:
+    """Start cutting the merged subsets `merge_font_subsets` will want for `pdf`, in a
+    process beside this one, and keep them in `cuts`; returns what waits for it. Given the
+    edition before its overlay is drawn (the overlay seldom brings a glyph the pages do not
+    have), the cutting runs while the overlay is laid out. A face whose glyphs turn out
+    otherwise is cut when merging, as it would have been."""
+    wanted = []
+    for face in _faces(list(_font_maps(pdf))):
+        union = _union(face) if _several(face) else None
+        if union is not None and _from_cache(union.original, union.gids, cuts) is None:
+            wanted.append((union.original, union.gids))
+    if not wanted or not may_fork():
+        return lambda: None
+    return alongside(lambda: [_cut_and_keep(*w, cuts) is not None for w in wanted])
+
+
+def _faces(maps: list[pikepdf.Dictionary]) -> list[_Face]:
+    """The Type 0 fonts of the font resources `maps`, by face."""
+    faces: dict[str, _Face] = {}
+    seen: set[tuple[int, int]] = set()
+    for fonts in maps:
+        for _, font in fonts.items():
+            if not isinstance(font, pikepdf.Dictionary) or not font.is_indirect:
+                continue
+            if not _is_cid_font(font) or font.objgen in seen:
+                continue
+            seen.add(font.objgen)
+            name = str(font.BaseFont).lstrip("/").split("+", 1)[-1]
+            faces.setdefault(name, _Face(name)).fonts.append(font)
+    return list(faces.values())
+
+
+def _several(face: _Face) -> bool:
+    """Whether `face` comes in more than one subset (else there is nothing to merge)."""
+    return len({p.objgen for f in face.fonts if (p := _program(f)) is not None}) > 1
 
 
 def _font_maps(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
