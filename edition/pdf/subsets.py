@@ -22,6 +22,7 @@ import io
 import json
 import re
 import struct
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,14 +88,22 @@ def cut_ahead(pdf: pikepdf.Pdf, cuts: Path) -> Callable[[], object]:
     edition before its overlay is drawn (the overlay seldom brings a glyph the pages do not
     have), the cutting runs while the overlay is laid out. A face whose glyphs turn out
     otherwise is cut when merging, as it would have been."""
-    wanted = []
-    for face in _faces(list(_font_maps(pdf))):
-        union = _union(face) if _several(face) else None
-        if union is not None and _from_cache(union.original, union.gids, cuts) is None:
-            wanted.append((union.original, union.gids))
+    unions = [u for face in _faces(list(_font_maps(pdf))) if _several(face) and (u := _union(face))]
+    wanted = [(u.original, u.gids) for u in unions if _from_cache(u.original, u.gids, cuts) is None]
     if not wanted or not may_fork():
         return lambda: None
-    return alongside(lambda: [_cut_and_keep(*w, cuts) is not None for w in wanted])
+    cutting = alongside(lambda: [_cut_and_keep(*w, cuts) is not None for w in wanted])
+    # Meanwhile, here, the widths the merged fonts are given (read from the originals);
+    # started after the fork, so that the other process inherits no lock of this thread's.
+    originals = sorted({u.original for u in unions})
+    reading = threading.Thread(target=lambda: [_advances(p) for p in originals], daemon=True)
+    reading.start()
+
+    def done() -> object:
+        reading.join()
+        return cutting()
+
+    return done
 
 
 def _faces(maps: list[pikepdf.Dictionary]) -> list[_Face]:
