@@ -1164,6 +1164,24 @@ def test_work_alongside_comes_back_from_another_process_or_is_done_here():
     assert alongside(dies_elsewhere)() == "done here"
 
 
+def test_work_alongside_that_hangs_is_stopped_and_done_here(monkeypatch: pytest.MonkeyPatch):
+    """A forked process that does not answer in time (stuck on a lock another thread held
+    at the fork) is killed, and the work is done in this process."""
+    import edition.workers as workers
+
+    monkeypatch.setattr(workers, "ALONGSIDE_SECONDS", 0.5)
+    here = os.getpid()
+
+    def hangs_elsewhere() -> int:
+        if os.getpid() != here:
+            time.sleep(30)
+        return os.getpid()
+
+    started = time.monotonic()
+    assert workers.alongside(hangs_elsewhere)() == here
+    assert time.monotonic() - started < 10
+
+
 def test_preflight_finds_the_same_with_half_of_it_in_another_process(
     sample_pdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
