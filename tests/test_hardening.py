@@ -1519,7 +1519,11 @@ def test_font_subsets_kept_in_the_cache_are_taken_only_when_sealed(tmp_path: Pat
     planted or changed there is cut again, never embedded."""
     from fontTools.ttLib import TTFont
 
-    from edition.pdf.subsets import _cut, _kept_cut
+    from edition.pdf.subsets import _cut, _cut_all
+
+    def _kept_cut(font: Path, gids: tuple[int, ...], cuts: Path) -> bytes | None:
+        return _cut_all([(font, gids)], cuts)[0]
+
     from edition.share import fonts_dir
 
     font = fonts_dir() / "Inter-Bold.otf"

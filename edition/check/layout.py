@@ -75,19 +75,8 @@ class ReadPage:
 # -- reading the PDF ---------------------------------------------------------------------
 
 
-def read_pages(doc: pdfium.PdfDocument) -> list[ReadPage]:
-    """Every page's lines, images and filled areas, relative to its trim's top left."""
-    out = []
-    for i in range(len(doc)):
-        page = doc[i]
-        try:
-            out.append(_read_page(page, i + 1))
-        finally:
-            page.close()
-    return out
-
-
 def _read_page(page: pdfium.PdfPage, number: int) -> ReadPage:
+    """A page's lines, images and filled areas, relative to its trim's top left."""
     tl, tb, tr, tt = page.get_trimbox()
     read = ReadPage(number, tr - tl, tt - tb)
     for obj in page.get_objects(max_depth=3):

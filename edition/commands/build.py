@@ -320,7 +320,7 @@ def _build(
 ) -> tuple[BuildResult, dict[ImageRequest, Path]]:
     """Prepare the photos, lay out, finish and write the PDF (atomically)."""
     from edition.pdf.fetch import FetchRules
-    from edition.pdf.finish import finish_pdf
+    from edition.pdf.finish import finish_pdf, merges_fonts
     from edition.photos.prepare import prepare_images
     from edition.render.html import render_html
 
@@ -332,7 +332,8 @@ def _build(
     from edition.pdf.sections import SectionBuilder
 
     more = _MorePhotos(output.cache / "images", rules)
-    fonts = _FontsAhead(output.cache / "fonts") if _merges_fonts(profile) and not warm else None
+    merging = merges_fonts(profile.pdf_variant) and not warm
+    fonts = _FontsAhead(output.cache / "fonts") if merging else None
     # The layout processes start now and import WeasyPrint while photos are prepared. The
     # one-pass editions use them to measure and fit the sections first.
     builder = SectionBuilder(
@@ -435,27 +436,22 @@ def _build(
     return result, {req: p.path for req, p in prepared.items()}  # copyfit's photos too
 
 
-def _merges_fonts(profile: Profile) -> bool:
-    """Whether the finished edition has its fonts merged (`finish_pdf`: PDF/X and PDF/A)."""
-    return (profile.pdf_variant or "").startswith(("pdf/x", "pdf/a"))
-
-
 class _FontsAhead:
     """The edition's merged font subsets cut while its overlay is laid out (into the folder
     `finish_pdf` takes them from), and waited for before it is finished."""
 
     def __init__(self, cuts: Path) -> None:
         self.cuts = cuts
-        self.waits: list[Callable[[], object]] = []
+        self.cutting: Callable[[], object] = lambda: None
 
     def start(self, edition: pikepdf.Pdf) -> None:
         from edition.pdf.subsets import cut_ahead
 
-        self.waits.append(cut_ahead(edition, self.cuts))
+        self.cutting = cut_ahead(edition, self.cuts)
 
     def wait(self) -> None:
-        while self.waits:
-            self.waits.pop()()
+        self.cutting()
+        self.cutting = lambda: None
 
 
 class _MorePhotos:

@@ -79,6 +79,11 @@ PDFX_VERSION = "PDF/X-4"
 PRINT_FLAG = 4  # annotation flag bit 3: printed; hidden, invisible and no-view bits clear
 
 
+def merges_fonts(variant: str | None) -> bool:
+    """Whether an edition of this PDF variant has its fonts merged (PDF/X and PDF/A)."""
+    return (variant or "").startswith(("pdf/x", "pdf/a"))
+
+
 def finish_pdf(data: bytes | pikepdf.Pdf, f: Finish) -> bytes:
     pdf = data if isinstance(data, pikepdf.Pdf) else pikepdf.open(io.BytesIO(data))
     variant = get_profile(f.profile).pdf_variant or ""
@@ -89,7 +94,7 @@ def finish_pdf(data: bytes | pikepdf.Pdf, f: Finish) -> bytes:
     if variant.startswith("pdf/x"):
         _no_annotations_on_the_sheet(pdf)
         pdf.docinfo[Name.GTS_PDFXVersion] = pikepdf.String(PDFX_VERSION)
-    if variant.startswith(("pdf/x", "pdf/a")):
+    if merges_fonts(variant):
         merge_font_subsets(pdf, f.cuts)
         _no_interpolation(pdf)
     _printable_annotations(pdf)

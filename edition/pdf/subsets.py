@@ -313,9 +313,11 @@ _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3", "/CIDSet", "/FontName", 
 
 
 def _cut_all(wanted: list[tuple[Path, tuple[int, ...]]], cuts: Path | None) -> list[bytes | None]:
-    """`_kept_cut` of each (font, glyphs). Those not kept from an earlier build are cut
-    half here and half in a process beside this one (a fifth of a second each, for a
-    dozen faces), the largest fonts shared out first."""
+    """`_cut` of each (font, glyphs), kept in `cuts` between builds (cutting a face takes a
+    fifth of a second): named by the font file, its size and time, the glyphs and
+    fontTools' version, and sealed, so that a file planted in the cache is not taken into a
+    PDF. Those not kept from an earlier build are cut half here and half in a process
+    beside this one, the largest fonts shared out first."""
     found = [_from_cache(path, gids, cuts) for path, gids in wanted]
     todo = [i for i, data in enumerate(found) if data is None]
     theirs: list[int] = []
@@ -341,14 +343,6 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-def _kept_cut(path: Path, gids: tuple[int, ...], cuts: Path | None) -> bytes | None:
-    """`_cut`, kept in `cuts` between builds (cutting a face takes a fifth of a second):
-    named by the font file, its size and time, the glyphs and fontTools' version, and
-    sealed, so that a file planted in the cache is not taken into a PDF."""
-    kept = _from_cache(path, gids, cuts)
-    return kept if kept is not None else _cut_and_keep(path, gids, cuts)
 
 
 def _kept_names(path: Path, gids: tuple[int, ...], cuts: Path | None) -> tuple[Path, Path] | None:

@@ -230,9 +230,9 @@ def _transformed(img: Image.Image, transform: ImageCms.ImageCmsTransform) -> Ima
     return out
 
 
-def _worker(args: tuple[ImageRequest, Path, str]) -> PreparedImage | EditionError:
+def _worker(task: PhotoTask) -> PreparedImage | EditionError:
     try:
-        return prepare_one(*args)
+        return task.make()
     except EditionError as exc:
         return exc
 
@@ -308,8 +308,7 @@ def prepare_images(
     results, tasks = _sort(requests, cache_dir, book)
     # The largest first: the pool's processes then finish together, not one of them
     # left with a full-page photo at the end.
-    tasks.sort(key=lambda t: -t.request.width_mm * t.request.height_mm)
-    todo = [(t.request, cache_dir, t.content_hash) for t in tasks]
+    todo = sorted(tasks, key=lambda t: -t.request.width_mm * t.request.height_mm)
     findings: list[Finding] = []
     if todo:
         n = workers or os.cpu_count() or 1
@@ -328,11 +327,11 @@ def prepare_images(
                 outcomes.append(_worker(t))
                 if progress is not None:
                     progress(len(outcomes), len(todo))
-        for (req, _, _), outcome in zip(todo, outcomes, strict=True):
+        for task, outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, EditionError):
                 findings.extend(outcome.findings)
             else:
-                results[req] = outcome
+                results[task.request] = outcome
                 book.vouch(outcome.path, (outcome.width_px, outcome.height_px))
     book.save()
     if findings:  # one line per bad file, however many places it is used in
