@@ -280,3 +280,8 @@ def alongside(work: Callable[[], T]) -> Callable[[], T]:
         return work()
 
     return result
+
+
+def layout_workers(workers: int | None = None) -> int:
+    """How many processes lay out sections: as asked, else one a core (at most 4)."""
+    return workers or min(os.cpu_count() or 1, 4)

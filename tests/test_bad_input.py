@@ -257,10 +257,10 @@ def test_out_that_is_a_file_is_a_usage_error(make_issue, tmp_path: Path):
 
 BOOM = """
 import sys
-import edition.commands.build
+import edition.plan.plan
 def boom(*args, **kwargs):
     raise RuntimeError("boom in the planner")
-edition.commands.build.plan_issue = boom
+edition.plan.plan.plan_issue = boom
 from edition.cli import main
 main(sys.argv[1:], prog_name="edition")
 """

@@ -14,7 +14,7 @@ import pytest
 
 from edition.check.layout import PdfLine, ReadPage, check_read_pages
 from edition.fit.apply import apply_fit, step_mm
-from edition.fit.fit import fit_plan, next_fit
+from edition.fit.fit import fit_plan, follow, next_fit
 from edition.fit.state import article_state
 from edition.issue.load import load_issue
 from edition.layout.load import load_layout
@@ -165,6 +165,42 @@ def _measured(plan, measures: dict[str, SectionMeasure]):
         anchor = getattr(s, "anchor", None)
         out.append((s, measures.get(anchor, SectionMeasure())))
     return out
+
+
+def test_an_articles_next_step_is_known_from_its_own_measurement(plan):
+    """`follow` gives, from one article's measurement alone, the section the next round of
+    `fit_plan` puts in its place (what the builder starts before the round's other articles
+    are measured); None for an article that keeps its text (a band may still come)."""
+    tail = page(791.0, [40 + 2 * LINE, 40 + 2 * LINE, 40 + LINE])
+    sidebar = Block("box", "sidebar", 200.0, 400.0, 224.0, 385.0, 1)
+    apart = page(791.0, [40 + 30 * LINE, 40 + 34 * LINE, 40 + 34 * LINE], boxes=[sidebar])
+    short = page(791.0, [40 + 10 * LINE, 40 + 10 * LINE, 40 + 10 * LINE])
+    shapes = [
+        measure(full_page(), full_page(), tail),
+        measure(full_page(), apart),
+        measure(full_page(), short),
+    ]
+    assert len(plan.articles) >= 3
+    measures = {a.anchor: m for a, m in zip(plan.articles, itertools.cycle(shapes))}
+    laid, steps = plan, 0
+    for _ in range(3):  # each round measuring as the one before: the ladder goes on
+        fitted = fit_plan(plan, laid, _measured(laid, measures))
+        if fitted is None:
+            break
+        for before, after in zip(laid.sections, fitted.sections, strict=True):
+            m = measures.get(getattr(before, "anchor", ""), SectionMeasure())
+            step = follow(plan, before, m)
+            if not isinstance(before, ArticleSection):
+                assert step is None and after == before
+            elif dataclasses.replace(after.fit, filler=None) == dataclasses.replace(
+                before.fit, filler=None
+            ):
+                assert step is None  # settled: its text stays (a band may come)
+            else:
+                assert step == after
+                steps += 1
+        laid = fitted
+    assert steps >= 3
 
 
 def test_an_unbalanced_last_page_moves_its_box(plan):

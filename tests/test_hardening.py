@@ -685,8 +685,8 @@ def test_the_fingerprint_is_of_the_folder_before_it_is_read(
 
     monkeypatch.setattr(build, "load_issue", load_while_collecting)
     monkeypatch.setattr(build, "_build", fake_build)
-    monkeypatch.setattr(build, "check_sources", lambda *a, **k: [])
-    monkeypatch.setattr(build, "check_pdf", lambda *a, **k: [])
+    monkeypatch.setattr("edition.check.sources.check_sources", lambda *a, **k: [])
+    monkeypatch.setattr("edition.check.preflight.check_pdf", lambda *a, **k: [])
     monkeypatch.setattr("edition.publish.meta.record_build", lambda *a, **k: None)
     out = Output(tmp_path / "dist")
     result = build_edition(issue, "print", out.root)

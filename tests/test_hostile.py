@@ -198,10 +198,8 @@ def test_hostile_template_and_article_reach_nothing(
 ):
     # The fixture's photos are too small for print, which preflight rightly reports; here
     # only what the build itself finds (the refusals among it) counts under --strict.
-    import edition.commands.build
-
-    monkeypatch.setattr(edition.commands.build, "check_sources", lambda *a, **k: [])
-    monkeypatch.setattr(edition.commands.build, "check_pdf", lambda *a, **k: [])
+    monkeypatch.setattr("edition.check.sources.check_sources", lambda *a, **k: [])
+    monkeypatch.setattr("edition.check.preflight.check_pdf", lambda *a, **k: [])
     root = make_issue()
     refused = override_template(root, secrets, big_data_url())
     hostile_article(root, secrets)

@@ -76,7 +76,7 @@ def first(tmp_path_factory: pytest.TempPathFactory) -> First:
     issue = root / "minimal"
     shutil.copytree(FIXTURE, issue)
     cache = root / "cache"
-    return First(cache, build_edition(issue, "print", root / "out", cache=cache))
+    return First(cache, build_edition(issue, "print", root / "out", cache=cache, workers=2))
 
 
 @pytest.fixture
@@ -151,6 +151,35 @@ def test_links_of_the_assembled_pdf_go_to_the_pages_they_name(
                     targets.append(index[annot.Dest[0].objgen])
     # Every article start is the target of at least one link (contents, cover lines).
     assert set(article_starts.values()) <= set(targets)
+
+
+@pytest.mark.slow
+def test_copyfits_next_steps_are_found_as_each_article_is_measured(
+    first: First, issue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """An article's next step is found as soon as its own layout is measured, before the
+    round's other layouts are done, and laid out then: the edition is the one a build makes
+    whose rounds each wait for the round before, in as many layouts (none wasted)."""
+    import edition.fit
+
+    events: list[str] = []
+    real_follow, real_fit = edition.fit.follow, edition.fit.fit_plan
+
+    def found_only(base, section, measure):
+        if real_follow(base, section, measure) is not None:
+            events.append(f"step {section.anchor}")
+        return None  # not laid out before the round's end
+
+    def fit_plan(*args):
+        events.append("round")
+        return real_fit(*args)
+
+    monkeypatch.setattr(edition.fit, "follow", found_only)
+    monkeypatch.setattr(edition.fit, "fit_plan", fit_plan)
+    waited = build(issue, tmp_path / "out", cache=tmp_path / "cache", workers=2)
+    assert "round" in events and events[0].startswith("step ")
+    assert waited.sections_fitted and waited.sections_rendered == first.result.sections_rendered
+    assert waited.pdf.read_bytes() == first.result.pdf.read_bytes()
 
 
 def test_one_paragraph_edit_lays_out_only_that_article(issue: Path, tmp_path: Path, cache: Path):

@@ -12,16 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pikepdf
-
-from edition.check.placed import photo_pages
-from edition.check.preflight import check_pdf
-from edition.check.sources import check_sources
 from edition.errors import EditionError, Finding
 from edition.issue.load import load_issue
 from edition.layout.load import load_layout
-from edition.plan.model import ImageRequest, Plan
-from edition.plan.plan import plan_issue
+from edition.pdf.pool import end_processes, layout_processes
 from edition.profiles import Profile, get_profile
 from edition.publish.meta import read_meta, record_build
 from edition.share import share_dir
@@ -33,10 +27,15 @@ from edition.store.stamps import Fingerprint, HashBook, sha256_file
 from edition.workers import ONE_PASS, ceiling
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    import pikepdf
+
     from edition.pdf.fetch import FetchRules
     from edition.pdf.finish import Finish
     from edition.pdf.sections import Warm
     from edition.photos.prepare import PhotoTask, PreparedImage
+    from edition.plan.model import ImageRequest, Plan
 
 Progress = Callable[[str], Callable[[int, int], None]]
 logger = logging.getLogger(__name__)
@@ -111,6 +110,7 @@ def build_edition(
     cache: Path | None = None,
     draft: bool = False,
     warm: Warm | None = None,
+    pool: Executor | None = None,
 ) -> BuildResult:
     """Check, plan and render `issue_dir` for `profile` into `out_root`.
 
@@ -118,7 +118,8 @@ def build_edition(
     warnings are included in the result's findings. `cache` is the build cache's folder
     (default: `store.paths.cache_folder()`). `warm` (from `edition serve`) lends the build
     its layout processes and hears of the pages first; every section is then laid out (or
-    taken from the cache) even when nothing changed, for the live view.
+    taken from the cache) even when nothing changed, for the live view. `pool`: layout
+    processes the caller started (`workers.layout_processes`) and ends.
 
     The archive edition is the issue's record. Made as a `draft` (`build --profile all`)
     it is replaced freely by later drafts; made otherwise (`edition publish`, `build
@@ -155,7 +156,6 @@ def build_edition(
         f"Planning {_count(len(issue.articles), 'article')}, "
         f"{_count(len(issue.inframe), 'Inframe photo')}, {_count(len(issue.ads), 'ad')}"
     )
-    plan = plan_issue(issue, layout, dpi=prof.dpi, quality=prof.jpeg_quality, cmyk=prof.cmyk)
     target = output.pdf(issue.id, prof.name)
     html_out = output.html(issue.id, prof.name) if html else None
     record = output.record(issue.id, prof.name)
@@ -187,23 +187,41 @@ def build_edition(
                 )
             done.stages, done.cache = stages.close(), cache_dir
             return done
-        result, photo_files = _build(
-            plan,
-            prof,
-            output,
-            target,
-            html_out,
-            stages,
-            force=force,
-            published=state == PUBLISHED,
-            single_pass=single_pass,
-            workers=workers,
-            progress=progress,
-            warm=warm,
-        )
+        # Something is to be built: the layout processes start now, and import WeasyPrint
+        # while this process imports the rest of the build and plans the issue.
+        own = layout_processes(workers) if warm is None and pool is None else None
+        try:
+            from edition.plan.plan import plan_issue
+
+            plan = plan_issue(
+                issue, layout, dpi=prof.dpi, quality=prof.jpeg_quality, cmyk=prof.cmyk
+            )
+            result, photo_files = _build(
+                plan,
+                prof,
+                output,
+                target,
+                html_out,
+                stages,
+                force=force,
+                published=state == PUBLISHED,
+                single_pass=single_pass,
+                workers=workers,
+                progress=progress,
+                warm=warm,
+                pool=pool or own,
+            )
+        finally:
+            end_processes(own)
         result.fingerprint = fingerprint
         plan = result.plan or plan  # as copyfit left it
         stages("Preflight")
+        import pikepdf
+
+        from edition.check.placed import photo_pages
+        from edition.check.preflight import check_pdf
+        from edition.check.sources import check_sources
+
         with pikepdf.open(target) as doc:
             on_pages = photo_pages(doc, photo_files)
         result.preflight = check_sources(plan, prof, on_pages) + check_pdf(
@@ -263,6 +281,8 @@ def _kept(output: Output, issue_id: str, profile: str, fingerprint: str) -> Buil
     else:
         result.kept = True
     if not result.pages:
+        import pikepdf
+
         with pikepdf.open(pdf) as doc:
             result.pages = len(doc.pages)
     return result
@@ -317,6 +337,7 @@ def _build(
     workers: int | None,
     progress: Progress | None,
     warm: Warm | None = None,
+    pool: Executor | None = None,
 ) -> tuple[BuildResult, dict[ImageRequest, Path]]:
     """Prepare the photos, lay out, finish and write the PDF (atomically)."""
     from edition.pdf.fetch import FetchRules
@@ -328,7 +349,7 @@ def _build(
     issue_root = plan.issue.root.resolve()
     step("Preparing photos")
     rules = FetchRules([issue_root, *plan.layout.folders, share_dir("assets")])
-    from edition.fit import Memory, fit_plan, next_tries
+    from edition.fit import Memory, fit_plan, follow
     from edition.pdf.sections import SectionBuilder
 
     more = _MorePhotos(output.cache / "images", rules)
@@ -344,8 +365,9 @@ def _build(
         workers=workers,
         step=step,
         progress=progress("sections") if progress else None,
+        executor=pool,
         refit=fit_plan,
-        ahead=next_tries,
+        follow=follow,
         prepare=more,
         remember=Memory(plan.layout),
         warm=warm,

@@ -75,15 +75,14 @@ def fit_plan(
         if not isinstance(section, ArticleSection) or not measure.pages:
             sections.append(section)
             continue
-        planned = bases.get(section.anchor, section)
         state = article_state(measure, layout)
         states[section.anchor] = state
-        step = next_fit(planned, section, state, layout)
-        if step is None:
+        following = _following(bases.get(section.anchor, section), section, state, layout)
+        if following is None:
             settled.add(section.anchor)
             sections.append(section)
         else:
-            sections.append(apply_fit(planned, step, layout))
+            sections.append(following)
     sections = _fill(plan, sections, states, settled)
     notes = [*base.notes, *_unfitted(sections, states, settled, layout)]
     if sections == plan.sections and notes == plan.notes:
@@ -91,28 +90,22 @@ def fit_plan(
     return dataclasses.replace(plan, sections=sections, notes=notes)
 
 
-def next_tries(
-    base: Plan, plan: Plan, measured: Sequence[tuple[Section, SectionMeasure]]
-) -> list[Section]:
-    """For each article `fit_plan` gave a new step in `plan`: the step after it, should its
-    layout measure as the one before (`measured`) did. The builder lays these out beside
-    the round's layouts when a process would otherwise wait; the next round takes the
-    measurement from there if its step is one of them (and nothing else changes)."""
-    layout = plan.layout
-    bases = {s.anchor: s for s in base.articles}
-    before = {s.anchor: (s, m) for s, m in measured if isinstance(s, ArticleSection) and m.pages}
-    out: list[Section] = []
-    for section in plan.sections:
-        if not isinstance(section, ArticleSection) or section.anchor not in before:
-            continue
-        old, measure = before[section.anchor]
-        if old == section:
-            continue  # settled: no new step
-        planned = bases.get(section.anchor, section)
-        step = next_fit(planned, section, article_state(measure, layout), layout)
-        if step is not None:
-            out.append(apply_fit(planned, step, layout))
-    return out
+def follow(base: Plan, section: Section, measure: SectionMeasure) -> Section | None:
+    """The section `fit_plan` puts in the place of `section` once it is measured as
+    `measure`, or None when it keeps it (settled, or not an article). An article's next
+    step depends on its own measurement only, so the builder lays it out as soon as that
+    is in, while the round's other layouts go on."""
+    if not isinstance(section, ArticleSection) or not measure.pages:
+        return None
+    planned = next((s for s in base.articles if s.anchor == section.anchor), section)
+    return _following(planned, section, article_state(measure, base.layout), base.layout)
+
+
+def _following(
+    planned: ArticleSection, section: ArticleSection, state: ArticleState, layout: Layout
+) -> ArticleSection | None:
+    step = next_fit(planned, section, state, layout)
+    return None if step is None else apply_fit(planned, step, layout)
 
 
 def _lead_range(base: ArticleSection, layout: Layout) -> tuple[int, int]:

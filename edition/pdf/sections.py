@@ -31,10 +31,9 @@ import hashlib
 import html as html_escape
 import io
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +48,8 @@ from edition.layout.spec import Strings
 from edition.pdf.assemble import LINK_SCHEME, Part, assemble, overlay_page, shift_page
 from edition.pdf.fetch import FetchRules
 from edition.pdf.measure import PageMeasure, Ref, SectionMeasure
-from edition.pdf.worker import Job, Laid, render_job, warm_up
+from edition.pdf.pool import layout_processes
+from edition.pdf.worker import Job, Laid, render_job
 from edition.photos.prepare import PhotoTask, PreparedImage
 from edition.plan.model import (
     AdPage,
@@ -68,7 +68,7 @@ from edition.profiles import Profile
 from edition.render.html import Renderer, fill_pages
 from edition.store.atomic import atomic_write_bytes, atomic_write_text
 from edition.store.seal import sealed, unsealed
-from edition.workers import SECTION, call_with_ceiling, die_with_parent, limit_error
+from edition.workers import SECTION, call_with_ceiling, layout_workers, limit_error
 
 CACHE_VERSION = "3"
 MAX_FIT_ROUNDS = 10  # copyfit stops itself (layout.toml: fit.passes)
@@ -101,9 +101,9 @@ Refit = Callable[[Plan, Plan, Sequence[tuple[Section, SectionMeasure]]], Plan | 
 the first round, the articles' only: the others come with an empty one) -> a plan with
 fitted sections, or None when nothing is to change."""
 
-Ahead = Callable[[Plan, Plan, Sequence[tuple[Section, SectionMeasure]]], list[Section]]
-"""Copyfit's likely next steps: the plan as planned, the plan of the round about to be laid
-out, and the measurements of the round before -> sections worth laying out beside it."""
+Follow = Callable[[Plan, Section, SectionMeasure], Section | None]
+"""Copyfit's next step for one article: the plan as planned, a section of the round and its
+measurement -> the section the next round will lay out in its place (None: it stays)."""
 
 
 class MorePhotos(Protocol):
@@ -275,7 +275,7 @@ class SectionBuilder:
         *,
         executor: Executor | None = None,
         refit: Refit | None = None,
-        ahead: Ahead | None = None,
+        follow: Follow | None = None,
         prepare: MorePhotos | None = None,
         remember: Remember | None = None,
         warm: Warm | None = None,
@@ -285,11 +285,11 @@ class SectionBuilder:
         self.warm = warm
         self.cache = cache_dir / "sections"
         self.cache.mkdir(parents=True, exist_ok=True)
-        self.workers = workers or min(os.cpu_count() or 1, 4)
+        self.workers = layout_workers(workers)
         self.step = step
         self.progress = progress
         self.refit = refit
-        self.ahead = ahead
+        self.follow = follow
         self.prepare = prepare
         self.before_overlay = before_overlay
         self.remember = remember
@@ -300,7 +300,7 @@ class SectionBuilder:
         if self.pool is None and self.workers > 1:
             # The layout processes start now and import WeasyPrint while the rest of the
             # build goes on (WeasyPrint's import alone is a good part of a small rebuild).
-            self.pool = self._make_pool()
+            self.pool = layout_processes(self.workers)
         self.renderer: Renderer | None = None  # made once the photos' URLs are known
         self.urls: dict[ImageRequest, str] = {}
         self.strings = plan.layout.text(plan.issue.spec.language)
@@ -312,12 +312,11 @@ class SectionBuilder:
         self._rendered: set[str] = set()
         self._started = False
         self._to_make: dict[str, PhotoTask] = {}  # URL -> a photo not prepared yet
-
-    def _make_pool(self) -> Executor:
-        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=die_with_parent)
-        for _ in range(self.workers):
-            pool.submit(warm_up)
-        return pool
+        # Layouts under way, across calls of `_run`: copyfit's next steps are started as
+        # soon as a measurement gives them, and a later round takes them from here.
+        self._flight: dict[Future[Laid], Job] = {}
+        self._following: dict[str, Section] = {}  # key -> a section whose next step to start
+        self._next_steps: dict[str, Job] = {}  # next steps waiting for a free process
 
     # -- one section's HTML, and what is known about it
 
@@ -447,13 +446,19 @@ class SectionBuilder:
     # -- laying out
 
     def lay_out(
-        self, sections: Sequence[Section], *, pdf: bool, also: Iterable[Section] = ()
+        self,
+        sections: Sequence[Section],
+        *,
+        pdf: bool,
+        also: Iterable[Section] = (),
+        follow: bool = False,
     ) -> list[Unit]:
         """Units for `sections`, each measured; with `pdf`, each with its PDF at hand.
         What is neither in the cache nor laid out in this build is laid out now, in
         parallel, and with it the sections `also` (a guess of what comes next). A layout
         starts as soon as its section is found wanting: the HTML of the others is made
-        while it runs."""
+        while it runs. With `follow`, copyfit's next step for an article laid out now is
+        started as soon as its measurement is in (see `_follow_up`)."""
         units: list[Unit] = []
 
         def wanting() -> Iterator[Job]:
@@ -474,6 +479,8 @@ class SectionBuilder:
                     continue
                 if unit.key not in todo:
                     todo.add(unit.key)
+                    if follow and isinstance(s, ArticleSection):
+                        self._following[unit.key] = s
                     yield self._job(unit.key, self.section_html(s), unit.mkey)
 
         self._run(wanting())
@@ -506,12 +513,13 @@ class SectionBuilder:
                 if self.progress:
                     self.progress(done, len(every))
             return
-        inflight: dict[Future[Laid], Job] = {}
+        waiting: set[Future[Laid]] = set()  # this call's layouts
         pending: list[Job] = [first]
         rest: Iterator[Job] | None = found
         total = 1
-        while pending or inflight or rest is not None:
-            while len(inflight) < max(1, self.workers):
+        while pending or waiting or rest is not None:
+            self._start_next_steps()
+            while len(self._flight) < max(1, self.workers):
                 if not pending and rest is not None:
                     another = next(rest, None)
                     if another is None:
@@ -522,19 +530,20 @@ class SectionBuilder:
                 if not pending:
                     break
                 job = pending.pop(0)
-                inflight[
-                    self.pool.submit(call_with_ceiling, SECTION, _task(job), None, render_job, job)
-                ] = job
+                if job.key in self._pdf:  # a next step laid out ahead meanwhile
+                    done += 1
+                    continue
+                waiting.add(self._submit(job))
             if rest is not None:  # every process busy: the others found meanwhile
                 more = list(rest)
                 rest = None
                 total += len(more)
                 pending = sorted([*pending, *more], key=lambda j: -len(j.html))
-            if not inflight:
+            if not waiting and not pending:
                 continue
-            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            finished, _ = wait(self._flight, return_when=FIRST_COMPLETED)
             for fut in finished:
-                job = inflight.pop(fut)
+                job = self._flight.pop(fut)
                 try:
                     laid = fut.result()
                 except BrokenProcessPool:  # killed: by the kernel, out of memory
@@ -546,9 +555,51 @@ class SectionBuilder:
                         SECTION.memory_env,
                     ) from None
                 self._record(job, laid)
-                done += 1
-                if self.progress:
-                    self.progress(done, total)
+                self._follow_up(job, laid)
+                if fut in waiting:
+                    waiting.discard(fut)
+                    done += 1
+                    if self.progress:
+                        self.progress(done, total)
+        self._start_next_steps()
+
+    def _submit(self, job: Job) -> Future[Laid]:
+        """`job` laid out by a process of the pool (or the layout of it under way)."""
+        assert self.pool is not None
+        for fut, other in self._flight.items():
+            if other.key == job.key:
+                return fut
+        self._next_steps.pop(job.key, None)
+        fut = self.pool.submit(call_with_ceiling, SECTION, _task(job), None, render_job, job)
+        self._flight[fut] = job
+        return fut
+
+    def _follow_up(self, job: Job, laid: Laid) -> None:
+        """Copyfit's next step for an article just measured, found now rather than when the
+        round's last layout is done: it is what the next round lays out in its place (the
+        step depends on the article's own measurement only, `edition.fit.follow`), and it
+        goes to the first free process."""
+        section = self._following.pop(job.key, None)
+        if section is None or self.follow is None:
+            return
+        after = self.follow(self.plan, section, laid.measure)
+        if after is None:
+            return
+        self._place([x.request for x in section_slots(after)])
+        key = self.key(after)
+        if self._is_known(after) or key in self._next_steps:
+            return
+        if any(other.key == key for other in self._flight.values()):
+            return
+        self._following[key] = after
+        self._next_steps[key] = self._job(key, self.section_html(after), self.measure_key(after))
+
+    def _start_next_steps(self) -> None:
+        while self._next_steps and len(self._flight) < max(1, self.workers):
+            key = next(iter(self._next_steps))
+            job = self._next_steps.pop(key)
+            if key not in self._laid:
+                self._submit(job)
 
     def _record(self, job: Job, laid: Laid) -> None:
         if laid.pages < 1:  # an issue's own template that writes nothing for a section
@@ -634,7 +685,10 @@ class SectionBuilder:
         self._learn_shapes(self.plan)
         plan = self.plan
         units = self.lay_out(
-            plan.sections, pdf=pdf and self.refit is None, also=self._guesses(plan)
+            plan.sections,
+            pdf=pdf and self.refit is None,
+            also=self._guesses(plan),
+            follow=self.refit is not None,
         )
         measured = [(u.section, u.measure) for u in units]
         refitted = False
@@ -648,8 +702,7 @@ class SectionBuilder:
                 plan = fitted  # what it says changed, not the pages
                 break
             plan, refitted = self._adopt(fitted), True
-            ahead = self.ahead(self.plan, plan, measured) if self.ahead else []
-            measured = self._articles_measured(plan, ahead)
+            measured = self._articles_measured(plan)
         if refitted:
             units = self.lay_out(plan.sections, pdf=False)
         before = {id(s) for s in self.plan.sections}
@@ -661,24 +714,13 @@ class SectionBuilder:
         self._remember(units)
         return plan, units
 
-    def _articles_measured(
-        self, plan: Plan, ahead: Sequence[Section] = ()
-    ) -> list[tuple[Section, SectionMeasure]]:
+    def _articles_measured(self, plan: Plan) -> list[tuple[Section, SectionMeasure]]:
         """The plan's articles laid out (or known) and measured, for copyfit's next round.
         Copyfit reads only the articles: the other sections, whose HTML may show the
-        articles' photos (the contents), are laid out once it is done. Layout processes
-        that this round leaves waiting lay out copyfit's likely next steps (`ahead`)."""
+        articles' photos (the contents), are laid out once it is done. Most of a round's
+        articles were started as soon as the round before measured them (`_follow_up`)."""
         articles = [s for s in plan.sections if isinstance(s, ArticleSection)]
-        todo = sum(1 for s in articles if not self._is_known(s))
-        idle = self.workers - todo if self.pool is not None and todo else 0
-        also: list[Section] = []
-        for s in ahead:
-            if len(also) >= idle:
-                break
-            self._place([x.request for x in section_slots(s)])
-            if not self._is_known(s):
-                also.append(s)
-        done = {id(u.section): u.measure for u in self.lay_out(articles, pdf=False, also=also)}
+        done = {id(u.section): u.measure for u in self.lay_out(articles, pdf=False, follow=True)}
         return [(s, done.get(id(s), SectionMeasure())) for s in plan.sections]
 
     def _is_known(self, section: Section) -> bool:
@@ -757,6 +799,10 @@ class SectionBuilder:
                 self._to_make[url] = task
 
     def close(self) -> None:
+        for fut in self._flight:  # a next step copyfit did not take after all
+            fut.cancel()
+        self._flight.clear()
+        self._next_steps.clear()
         if self.pool is not None and self._own_pool:
             # Nothing left to lay out: a worker still warming up is not waited for.
             self.pool.shutdown(wait=False, cancel_futures=True)

@@ -14,8 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
-
 from edition import __version__
 from edition.issue.model import Issue
 from edition.language.dates import long_date, month_year
@@ -50,6 +48,8 @@ def pdf_contents(pdf: Path, issue: Issue) -> list[dict[str, Any]]:
     is a rubric of issue.toml is of kind "rubric"; anything else ("Daftar Isi",
     "Inframe", ...) is a "section".
     """
+    from pypdf import PdfReader
+
     reader = PdfReader(pdf)
     articles = {_fold(a.title): a for a in issue.articles}
     rubrics = {_fold(r.name): r.name for r in issue.spec.rubrics}
