@@ -159,7 +159,8 @@ def test_copyfits_next_steps_are_found_as_each_article_is_measured(
 ):
     """An article's next step is found as soon as its own layout is measured, before the
     round's other layouts are done, and laid out then: the edition is the one a build makes
-    whose rounds each wait for the round before, in as many layouts (none wasted)."""
+    whose rounds each wait for the round before, in as many layouts (none wasted). A try
+    copyfit goes past is measured only."""
     import edition.fit
 
     events: list[str] = []
@@ -174,12 +175,24 @@ def test_copyfits_next_steps_are_found_as_each_article_is_measured(
         events.append("round")
         return real_fit(*args)
 
+    from edition.pdf.sections import SectionBuilder
+
+    real_record = SectionBuilder._record
+
+    def record(self, job, laid):
+        events.append("measured" if not laid.pdf else "laid out")
+        return real_record(self, job, laid)
+
     monkeypatch.setattr(edition.fit, "follow", found_only)
     monkeypatch.setattr(edition.fit, "fit_plan", fit_plan)
+    monkeypatch.setattr(SectionBuilder, "_record", record)
     waited = build(issue, tmp_path / "out", cache=tmp_path / "cache", workers=2)
-    assert "round" in events and events[0].startswith("step ")
+    assert "round" in events and events[0] in ("laid out", "measured")
+    assert next(e for e in events if e != "laid out" and e != "measured").startswith("step ")
     assert waited.sections_fitted and waited.sections_rendered == first.result.sections_rendered
     assert waited.pdf.read_bytes() == first.result.pdf.read_bytes()
+    # The tries copyfit went past were measured, and no PDF of them written.
+    assert events.count("measured") >= 2
 
 
 def test_one_paragraph_edit_lays_out_only_that_article(issue: Path, tmp_path: Path, cache: Path):
@@ -273,6 +286,32 @@ def test_a_section_carries_its_colour_profile_compressed_as_every_other_does(tmp
                 assert int.from_bytes(whole[:4], "big") == len(whole)
                 copies.append(profile.read_raw_bytes())
     assert len(set(copies)) == 1 and len(copies[0]) < len(whole)
+
+
+def test_a_layout_whose_pdf_is_not_wanted_is_measured_only(tmp_path: Path):
+    """A job says, from its measurement, whether its PDF is wanted (copyfit's tries that it
+    goes past are not): without it the layout is measured all the same."""
+    from edition.pdf.worker import Job, render_job
+
+    body = "".join(f"<p>Paragraf {i}.</p>" for i in range(60))
+    html = f"<html><head><style>@page {{ size: A6 }}</style></head><body>{body}</body></html>"
+    asked: list[int] = []
+
+    def on(pages: int):
+        def wanted(measure) -> bool:
+            asked.append(len(measure.pages))
+            return len(measure.pages) == pages
+
+        return wanted
+
+    args = ("k", html, tmp_path.as_uri() + "/", (str(tmp_path),), (), None)
+    whole = render_job(Job(*args))
+    assert whole.pages >= 2 and whole.pdf.startswith(b"%PDF")
+    kept = render_job(Job(*args, wanted=on(whole.pages)))
+    dropped = render_job(Job(*args, wanted=on(whole.pages + 1)))
+    assert kept.pdf.startswith(b"%PDF") and dropped.pdf == b""
+    assert asked == [whole.pages, whole.pages]
+    assert dropped.measure == kept.measure == whole.measure and dropped.pages == whole.pages
 
 
 def test_nothing_changed_keeps_the_pdf(issue: Path, tmp_path: Path, cache: Path):

@@ -349,7 +349,7 @@ def _build(
     issue_root = plan.issue.root.resolve()
     step("Preparing photos")
     rules = FetchRules([issue_root, *plan.layout.folders, share_dir("assets")])
-    from edition.fit import Memory, fit_plan, follow
+    from edition.fit import Memory, fit_plan, follow, kept
     from edition.pdf.sections import SectionBuilder
 
     more = _MorePhotos(output.cache / "images", rules)
@@ -368,6 +368,7 @@ def _build(
         executor=pool,
         refit=fit_plan,
         follow=follow,
+        kept=kept,
         prepare=more,
         remember=Memory(plan.layout),
         warm=warm,

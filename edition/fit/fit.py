@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from edition.errors import Finding, Location, Severity
@@ -99,6 +100,32 @@ def follow(base: Plan, section: Section, measure: SectionMeasure) -> Section | N
         return None
     planned = next((s for s in base.articles if s.anchor == section.anchor), section)
     return _following(planned, section, article_state(measure, base.layout), base.layout)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Whether copyfit keeps an article as it is laid out (its measurement gives no next
+    step): told in the layout process, which writes the PDF of such a layout only. A try
+    copyfit goes past is measured, and its PDF never written."""
+
+    planned: ArticleSection
+    section: ArticleSection
+    layout: Layout
+
+    def __call__(self, measure: SectionMeasure) -> bool:
+        if not measure.pages:
+            return True
+        state = article_state(measure, self.layout)
+        return _following(self.planned, self.section, state, self.layout) is None
+
+
+def kept(base: Plan, section: Section) -> Kept | None:
+    """For an article of a round of copyfit: whether its layout is the one it keeps (None
+    for the other sections, which are always kept)."""
+    if not isinstance(section, ArticleSection):
+        return None
+    planned = next((s for s in base.articles if s.anchor == section.anchor), section)
+    return Kept(planned, section, base.layout)
 
 
 def _following(

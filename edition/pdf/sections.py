@@ -105,6 +105,11 @@ Follow = Callable[[Plan, Section, SectionMeasure], Section | None]
 """Copyfit's next step for one article: the plan as planned, a section of the round and its
 measurement -> the section the next round will lay out in its place (None: it stays)."""
 
+Kept = Callable[[Plan, Section], Callable[[SectionMeasure], bool] | None]
+"""Copyfit's word on a section of a round, to its layout process: the plan as planned and
+the section -> what tells from its measurement whether copyfit keeps it (its PDF is then
+written), or None (always kept)."""
+
 
 class MorePhotos(Protocol):
     """Photos copyfit placed anew (a lead photo of another height): `place` gives each its
@@ -276,6 +281,7 @@ class SectionBuilder:
         executor: Executor | None = None,
         refit: Refit | None = None,
         follow: Follow | None = None,
+        kept: Kept | None = None,
         prepare: MorePhotos | None = None,
         remember: Remember | None = None,
         warm: Warm | None = None,
@@ -290,6 +296,7 @@ class SectionBuilder:
         self.progress = progress
         self.refit = refit
         self.follow = follow
+        self.kept = kept
         self.prepare = prepare
         self.before_overlay = before_overlay
         self.remember = remember
@@ -479,9 +486,11 @@ class SectionBuilder:
                     continue
                 if unit.key not in todo:
                     todo.add(unit.key)
+                    wanted = None
                     if follow and isinstance(s, ArticleSection):
                         self._following[unit.key] = s
-                    yield self._job(unit.key, self.section_html(s), unit.mkey)
+                        wanted = self._wanted(s)
+                    yield self._job(unit.key, self.section_html(s), unit.mkey, wanted)
 
         self._run(wanting())
         for unit in units:
@@ -530,8 +539,8 @@ class SectionBuilder:
                 if not pending:
                     break
                 job = pending.pop(0)
-                if job.key in self._pdf:  # a next step laid out ahead meanwhile
-                    done += 1
+                if job.key in self._pdf or (job.wanted and job.key in self._laid):
+                    done += 1  # a next step laid out ahead meanwhile
                     continue
                 waiting.add(self._submit(job))
             if rest is not None:  # every process busy: the others found meanwhile
@@ -567,7 +576,8 @@ class SectionBuilder:
         """`job` laid out by a process of the pool (or the layout of it under way)."""
         assert self.pool is not None
         for fut, other in self._flight.items():
-            if other.key == job.key:
+            # (a layout that may write no PDF does not do for a job that wants one)
+            if other.key == job.key and (job.wanted or not other.wanted):
                 return fut
         self._next_steps.pop(job.key, None)
         fut = self.pool.submit(call_with_ceiling, SECTION, _task(job), None, render_job, job)
@@ -592,7 +602,12 @@ class SectionBuilder:
         if any(other.key == key for other in self._flight.values()):
             return
         self._following[key] = after
-        self._next_steps[key] = self._job(key, self.section_html(after), self.measure_key(after))
+        self._next_steps[key] = self._job(
+            key, self.section_html(after), self.measure_key(after), self._wanted(after)
+        )
+
+    def _wanted(self, section: Section) -> Callable[[SectionMeasure], bool] | None:
+        return self.kept(self.plan, section) if self.kept is not None else None
 
     def _start_next_steps(self) -> None:
         while self._next_steps and len(self._flight) < max(1, self.workers):
@@ -618,28 +633,35 @@ class SectionBuilder:
             self.prepare.made(laid.photos)
             made = {t.path for t in job.photos}
             self._to_make = {u: t for u, t in self._to_make.items() if t.path not in made}
-        atomic_write_bytes(self.cache / f"{job.key}.pdf", laid.pdf)
-        atomic_write_text(
-            self._meta_path(job.key),
-            json.dumps(
-                sealed(
-                    {
-                        "pages": laid.pages,
-                        "findings": [f.as_dict() for f in laid.findings],
-                        "sha256": hashlib.sha256(laid.pdf).hexdigest(),
-                        "measure": measure,
-                    }
-                )
-            ),
-        )
-        self._pdf[job.key] = laid.pdf
+        if laid.pdf:  # (a try copyfit went past comes measured only: no PDF to keep)
+            atomic_write_bytes(self.cache / f"{job.key}.pdf", laid.pdf)
+            atomic_write_text(
+                self._meta_path(job.key),
+                json.dumps(
+                    sealed(
+                        {
+                            "pages": laid.pages,
+                            "findings": [f.as_dict() for f in laid.findings],
+                            "sha256": hashlib.sha256(laid.pdf).hexdigest(),
+                            "measure": measure,
+                        }
+                    )
+                ),
+            )
+            self._pdf[job.key] = laid.pdf
         self._laid[job.key] = (laid.pages, laid.measure)
         if job.mkey:
             record = sealed({"pages": laid.pages, "measure": measure})
             atomic_write_text(self.cache / f"m-{job.mkey}.json", json.dumps(record))
             self._by_shape[job.mkey] = (laid.pages, laid.measure)
 
-    def _job(self, key: str, html: str, mkey: str = "") -> Job:
+    def _job(
+        self,
+        key: str,
+        html: str,
+        mkey: str = "",
+        wanted: Callable[[SectionMeasure], bool] | None = None,
+    ) -> Job:
         return Job(
             key,
             html,
@@ -649,6 +671,7 @@ class SectionBuilder:
             self.profile.pdf_variant,
             mkey,
             tuple(t for u, t in self._to_make.items() if u in html),
+            wanted,
         )
 
     # -- the build

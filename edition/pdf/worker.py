@@ -7,6 +7,7 @@ import functools
 import io
 import logging
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,12 +46,16 @@ class Job:
     variant: str | None
     mkey: str = ""  # under which its measurement is kept (photos named by shape only)
     photos: tuple[PhotoTask, ...] = ()  # its photos not prepared yet: made here first
+    # Whether its PDF is wanted, as its measurement says (None: always). A try of copyfit's
+    # that copyfit goes past is measured only: its PDF would be written for nothing.
+    wanted: Callable[[SectionMeasure], bool] | None = None
 
 
 @dataclass(frozen=True)
 class Laid:
-    """A laid-out document: its PDF (streams compressed), its page count, what was found
-    while laying it out (WeasyPrint's warnings, refused resources), and its pages measured."""
+    """A laid-out document: its PDF (streams compressed; empty when the job did not want
+    it), its page count, what was found while laying it out (WeasyPrint's warnings, refused
+    resources), and its pages measured."""
 
     pdf: bytes
     pages: int
@@ -84,14 +89,16 @@ def render_job(job: Job) -> Laid:
         lifted = lift_stylesheets(html, fetcher, fonts)
         document = render_on_grid(html, font_config=fonts, **lifted.options())
         measure = measure_document(document)
-        data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True)
-    # Compressed here, in parallel and once per section, so that assembling the edition
-    # only copies streams (qpdf keeps compressed streams as they are).
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        _deflate_profiles(pdf)
-        buf = io.BytesIO()
-        pdf.save(buf, compress_streams=True)
-        data = buf.getvalue()
+        wanted = job.wanted is None or job.wanted(measure)
+        data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True) if wanted else b""
+    if data:
+        # Compressed here, in parallel and once per section, so that assembling the edition
+        # only copies streams (qpdf keeps compressed streams as they are).
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            _deflate_profiles(pdf)
+            buf = io.BytesIO()
+            pdf.save(buf, compress_streams=True)
+            data = buf.getvalue()
     findings = (*fetcher.refused, *findings_from_log(records))
     return Laid(data, len(document.pages), findings, measure, made)
 
