@@ -539,8 +539,8 @@ class SectionBuilder:
                 if not pending:
                     break
                 job = pending.pop(0)
-                if job.key in self._pdf or (job.wanted and job.key in self._laid):
-                    done += 1  # a next step laid out ahead meanwhile
+                if self._done(job):  # a next step laid out ahead meanwhile
+                    done += 1
                     continue
                 waiting.add(self._submit(job))
             if rest is not None:  # every process busy: the others found meanwhile
@@ -588,32 +588,47 @@ class SectionBuilder:
         """Copyfit's next step for an article just measured, found now rather than when the
         round's last layout is done: it is what the next round lays out in its place (the
         step depends on the article's own measurement only, `edition.fit.follow`), and it
-        goes to the first free process."""
+        goes to the first free process. A step to a try measured before is followed on
+        from that try's measurement; one that copyfit keeps, measured only, has its PDF laid
+        out now rather than when the edition is put together."""
         section = self._following.pop(job.key, None)
         if section is None or self.follow is None:
             return
-        after = self.follow(self.plan, section, laid.measure)
-        if after is None:
-            return
-        self._place([x.request for x in section_slots(after)])
-        key = self.key(after)
-        if self._is_known(after) or key in self._next_steps:
-            return
-        if any(other.key == key for other in self._flight.values()):
-            return
-        self._following[key] = after
-        self._next_steps[key] = self._job(
-            key, self.section_html(after), self.measure_key(after), self._wanted(after)
-        )
+        measure = laid.measure
+        for _ in range(MAX_FIT_ROUNDS):
+            after = self.follow(self.plan, section, measure)
+            if after is None:
+                return
+            self._place([x.request for x in section_slots(after)])
+            key = self.key(after)
+            if key in self._next_steps or any(o.key == key for o in self._flight.values()):
+                return
+            mkey = self.measure_key(after)
+            known = self._known(key) or self._measured(mkey)
+            if known is None:
+                self._following[key] = after
+                wanted = self._wanted(after)
+                self._next_steps[key] = self._job(key, self.section_html(after), mkey, wanted)
+                return
+            if self.follow(self.plan, after, known[1]) is None:  # kept, as measured before
+                if self._cached_pdf(key) is None:
+                    self._next_steps[key] = self._job(key, self.section_html(after), mkey)
+                return
+            section, measure = after, known[1]
 
     def _wanted(self, section: Section) -> Callable[[SectionMeasure], bool] | None:
         return self.kept(self.plan, section) if self.kept is not None else None
+
+    def _done(self, job: Job) -> bool:
+        """Whether what `job` is for is at hand: its PDF, or (for a job that may do without
+        one) its measurement."""
+        return job.key in self._pdf or (job.wanted is not None and job.key in self._laid)
 
     def _start_next_steps(self) -> None:
         while self._next_steps and len(self._flight) < max(1, self.workers):
             key = next(iter(self._next_steps))
             job = self._next_steps.pop(key)
-            if key not in self._laid:
+            if not self._done(job):
                 self._submit(job)
 
     def _record(self, job: Job, laid: Laid) -> None:
