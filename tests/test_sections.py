@@ -255,6 +255,57 @@ def test_a_layout_makes_the_photos_it_is_given_to_make(tmp_path: Path):
     assert not tasks and ready[req].path == made.path and ready[req].reused
 
 
+@pytest.mark.parametrize("stand_in", ["of its size", "of another size"])
+def test_a_try_lays_out_with_stand_ins_and_makes_its_photos_only_if_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stand_in: str
+):
+    """A layout that may not be kept lays out with a stand-in of each photo it is to make
+    (the photo's size, one flat colour): a try copyfit goes past never makes its photos;
+    one it keeps makes them, and its PDF shows them, not the stand-ins. A stand-in of
+    another size than the photo (which would misdraw it) has the section laid out again."""
+    import io
+
+    from edition.pdf.fetch import FetchRules
+    from edition.pdf.worker import Job, render_job
+    from edition.photos.prepare import PhotoTask, photo_tasks
+
+    if stand_in == "of another size":
+        real = PhotoTask.stand_in
+
+        def wrong(self: PhotoTask) -> bytes | None:
+            data = real(self)
+            assert data is not None
+            with Image.open(io.BytesIO(data)) as img:
+                buf = io.BytesIO()
+                img.resize((img.width - 7, img.height)).save(buf, "JPEG")
+            return buf.getvalue()
+
+        monkeypatch.setattr(PhotoTask, "stand_in", wrong)
+    source = tmp_path / "lead.jpg"
+    Image.new("RGB", (1200, 800), (30, 90, 160)).save(source, quality=90)
+    req = ImageRequest(source, 60, 40, 150, True, 85, True, ())
+    images = tmp_path / "cache" / "images"
+    _, tasks = photo_tasks([req], images)
+    rules = FetchRules([tmp_path])
+    url = rules.add_prepared(tasks[0].path)
+    html = f'<html><body><img src="{url}" style="width: 60mm; height: 40mm"></body></html>'
+    prepared = tuple((u, str(p)) for u, p in rules.prepared.items())
+    args = ("key", html, tmp_path.as_uri() + "/", (str(tmp_path),), prepared, None)
+
+    passed = render_job(Job(*args, photos=tuple(tasks), wanted=lambda m: False))
+    assert passed.pdf == b"" and passed.photos == () and not tasks[0].path.exists()
+    kept = render_job(Job(*args, photos=tuple(tasks), wanted=lambda m: True))
+    assert [p.path for p in kept.photos] == [tasks[0].path] and tasks[0].path.is_file()
+    assert kept.measure == passed.measure
+    with pikepdf.open(io.BytesIO(kept.pdf)) as pdf:
+        shown = [x for page in pdf.pages for x in page.get_images().values()]
+        assert len(shown) == 1 and shown[0].Filter == pikepdf.Name.DCTDecode
+        assert (int(shown[0].Width), int(shown[0].Height)) == (354, 236)
+        assert shown[0].ColorSpace == pikepdf.Name.DeviceCMYK
+        assert shown[0].read_raw_bytes() == tasks[0].path.read_bytes()
+    assert not list(tmp_path.glob("**/edition-stand-ins-*"))
+
+
 def test_a_section_carries_its_colour_profile_compressed_as_every_other_does(tmp_path: Path):
     """The print edition's CMYK profile, which every section embeds, comes out of each
     layout compressed, whole, and in the same bytes as in every other section (so the

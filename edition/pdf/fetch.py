@@ -36,6 +36,9 @@ class FetchRules:
         self.roots = [r.resolve() for r in roots]
         self.refused: list[Finding] = []
         self.prepared: dict[str, Path] = {}  # edition-photo:<name> -> file in the cache
+        # Prepared photos whose file holds a stand-in while the layout is made: WeasyPrint
+        # reads their pixels from the file again only when it writes the PDF.
+        self.late: set[str] = set()
 
     def add_prepared(self, path: Path) -> str:
         """The URL under which a prepared photo is given to WeasyPrint."""
@@ -79,9 +82,10 @@ def _safe_fetcher_class() -> type:
         def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
             parsed = urlparse(url)
             if parsed.scheme == PREPARED_SCHEME and url in self.prepared:
-                return URLFetcherResponse(
-                    url, self.prepared[url].read_bytes(), {"Content-Type": "image/jpeg"}
-                )
+                path = self.prepared[url]
+                # (a response that names a file makes WeasyPrint read it when it draws)
+                named = path.as_uri() if url in self.late else url
+                return URLFetcherResponse(named, path.read_bytes(), {"Content-Type": "image/jpeg"})
             if parsed.scheme == "data" and len(url) <= MAX_DATA_URL:
                 return super().fetch(url, headers)
             if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
@@ -102,6 +106,7 @@ def safe_fetcher(rules: FetchRules) -> Any:
     fetcher = _safe_fetcher_class()(list(rules.roots))
     fetcher.prepared = rules.prepared
     fetcher.refused = rules.refused
+    fetcher.late = rules.late
     return fetcher
 
 

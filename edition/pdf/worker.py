@@ -3,15 +3,19 @@ become findings, the resources it reads go through the safe fetcher."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import logging
+import shutil
+import tempfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
+from PIL import Image
 
 from edition.errors import Finding, Severity
 from edition.pdf.engine import font_config, weasyprint, weasyprint_warnings
@@ -79,10 +83,49 @@ def fetch_rules(job: Job) -> FetchRules:
 def render_job(job: Job) -> Laid:
     """One section's HTML -> PDF bytes. WeasyPrint writes it uncompressed (its own
     compression is most of what its writing costs) and qpdf compresses it, several
-    times faster."""
-    made = tuple(task.make() for task in job.photos)
+    times faster.
+
+    A job that may not want its PDF lays out with stand-ins for the photos it is to make
+    (`PhotoTask.stand_in`: their size, not their pixels), and makes them only when its
+    measurement says it wants the PDF; WeasyPrint then reads them as it writes it."""
+    rules = fetch_rules(job)
+    if job.wanted is None or not job.photos:
+        made = tuple(task.make() for task in job.photos)
+        laid = _render(job, rules, {}, made)
+        assert laid is not None
+        return laid
+    with tempfile.TemporaryDirectory(prefix="edition-stand-ins-") as folder:
+        later = _stand_ins(job, rules, Path(folder))
+        made = tuple(task.make() for task in job.photos if task.path not in later)
+        laid = _render(job, rules, later, made)
+    if laid is None:  # a photo made to another size than its stand-in's: laid out again
+        return render_job(dataclasses.replace(job, wanted=None))
+    return laid
+
+
+def _stand_ins(job: Job, rules: FetchRules, folder: Path) -> dict[Path, Path]:
+    """Stand-ins for the photos `job` is to make, written in `folder` and given to the
+    layout in their place: photo's file -> stand-in's file."""
+    out: dict[Path, Path] = {}
+    urls = {path: url for url, path in rules.prepared.items()}
+    for i, task in enumerate(job.photos):
+        url = urls.get(task.path)
+        stand_in = task.stand_in() if url is not None else None
+        if url is None or stand_in is None:
+            continue
+        path = folder / f"{i}.jpg"
+        path.write_bytes(stand_in)
+        rules.prepared[url] = path
+        rules.late.add(url)
+        out[task.path] = path
+    return out
+
+
+def _render(
+    job: Job, rules: FetchRules, later: dict[Path, Path], made: tuple[PreparedImage, ...]
+) -> Laid | None:
     html_class = weasyprint().HTML
-    fetcher = safe_fetcher(fetch_rules(job))
+    fetcher = safe_fetcher(rules)
     with weasyprint_warnings() as records, refusals_end_in_a_finding():
         html = html_class(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
         fonts = font_config(job.roots)
@@ -90,6 +133,16 @@ def render_job(job: Job) -> Laid:
         document = render_on_grid(html, font_config=fonts, **lifted.options())
         measure = measure_document(document)
         wanted = job.wanted is None or job.wanted(measure)
+        if wanted and later:
+            photos = []
+            for task in (t for t in job.photos if t.path in later):
+                photo = task.make()
+                with Image.open(photo.path) as real, Image.open(later[task.path]) as shown:
+                    if (real.size, real.mode) != (shown.size, shown.mode):
+                        return None
+                shutil.copyfile(photo.path, later[task.path])
+                photos.append(photo)
+            made = (*made, *photos)
         data = document.write_pdf(pdf_variant=job.variant, uncompressed_pdf=True) if wanted else b""
     if data:
         # Compressed here, in parallel and once per section, so that assembling the edition

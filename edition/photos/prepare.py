@@ -249,6 +249,22 @@ class PhotoTask:
     def make(self) -> PreparedImage:
         return prepare_one(self.request, self.path.parent, self.content_hash)
 
+    def stand_in(self) -> bytes | None:
+        """A JPEG of the size and colours the photo will have, of one flat colour, made in
+        a few milliseconds from the source's header: what a layout that may never be kept
+        lays out with (the pixels play no part in a layout). None for artwork drawn from a
+        PDF, whose size is known only once it is drawn."""
+        req = self.request
+        if req.source.suffix.lower() == ".pdf":
+            return None
+        with reading(req.source), open_header(req.source) as src:
+            sw, sh = (src.height, src.width) if is_rotated(src) else src.size
+        tw, th = no_upsampling(req, sw, sh, *req.target_px(sw, sh))
+        buf = io.BytesIO()
+        flat = Image.new("CMYK" if req.cmyk else "RGB", (tw, th))
+        flat.save(buf, "JPEG", quality=req.quality, dpi=(req.dpi, req.dpi))
+        return buf.getvalue()
+
 
 def _ledger(cache_dir: Path) -> Ledger:
     return Ledger(
