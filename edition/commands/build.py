@@ -351,6 +351,7 @@ def _build(
     rules = FetchRules([issue_root, *plan.layout.folders, share_dir("assets")])
     from edition.fit import Memory, fit_plan, follow, kept
     from edition.pdf.sections import SectionBuilder
+    from edition.plan.model import ArticleSection, section_slots
 
     more = _MorePhotos(output.cache / "images", rules)
     merging = merges_fonts(profile.pdf_variant) and not warm
@@ -375,9 +376,14 @@ def _build(
         before_overlay=fonts.start if fonts is not None else None,
     )
     one_pass = profile.tagged or single_pass
+    # The articles' photos are made by the layout processes, each once a layout that shows
+    # it is kept (a try copyfit goes past, or an article's planned layout that copyfit
+    # changes, never needs it); the other sections' photos are prepared first, here.
+    shown = {x.request for s in plan.sections if not isinstance(s, ArticleSection)
+             for x in section_slots(s)}  # fmt: skip
     try:
         prepared = prepare_images(
-            [s.request for s in plan.slots],
+            [s.request for s in plan.slots if s.request in shown],
             output.cache / "images",
             progress=progress("photos prepared") if progress else None,
         )
@@ -386,17 +392,7 @@ def _build(
         raise
     prepared = dict(prepared)
     urls = {req: rules.add_prepared(p.path.resolve()) for req, p in prepared.items()}
-    made = sum(1 for p in prepared.values() if not p.reused)
-    for req, p in prepared.items():
-        logger.debug(
-            "photo %s at %.0f x %.0f mm: %s %s",
-            req.source.name,
-            req.width_mm,
-            req.height_mm,
-            "from the cache" if p.reused else "prepared",
-            p.path.name,
-        )
-    result = BuildResult(target, 0, 0.0, made, len(prepared) - made)
+    result = BuildResult(target, 0, 0.0)
     sources: list = []
     if one_pass:
         from edition.pdf.single import lay_out_one_pass
@@ -417,6 +413,7 @@ def _build(
         assembled = builder.build(urls)
         plan = assembled.plan
         prepared.update(more.finish(plan))
+        urls = {req: rules.add_prepared(p.path.resolve()) for req, p in prepared.items()}
         html = render_html(plan, profile, urls) if html_out is not None else None
         data, sources = assembled.pdf, assembled.sources
         stats = builder.stats
@@ -430,6 +427,19 @@ def _build(
         result.measured = assembled.pages
     result.plan = plan
     result.findings += [f for f in plan.notes if f not in result.findings]
+    used = {s.request for s in plan.slots}
+    prepared = {req: p for req, p in prepared.items() if req in used}
+    result.photos_prepared = sum(1 for p in prepared.values() if not p.reused)
+    result.photos_reused = len(prepared) - result.photos_prepared
+    for req, p in prepared.items():
+        logger.debug(
+            "photo %s at %.0f x %.0f mm: %s %s",
+            req.source.name,
+            req.width_mm,
+            req.height_mm,
+            "from the cache" if p.reused else "prepared",
+            p.path.name,
+        )
     step("Writing PDF")
     if fonts is not None:
         fonts.wait()

@@ -719,6 +719,8 @@ class SectionBuilder:
         self._findings = {}
         self._by_shape = {}
         self.urls = dict(photo_urls)
+        if self.prepare is not None:  # photos not prepared first: made by the layouts
+            self._place([x.request for x in self.plan.slots])
         self.renderer = Renderer(self.plan, self.profile, self.urls)
         self._learn_shapes(self.plan)
         plan = self.plan
@@ -824,8 +826,9 @@ class SectionBuilder:
         return plan
 
     def _place(self, requests: list[ImageRequest]) -> None:
-        """URLs for photos copyfit placed anew; those not in the cache are made by the
-        layout of the first section that shows them."""
+        """URLs for photos not prepared before the layout (the articles', and those copyfit
+        placed anew); those not in the cache are made by the layout that shows them first,
+        once it is kept."""
         new = [r for r in dict.fromkeys(requests) if r not in self.urls]
         if not new:
             return
