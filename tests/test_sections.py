@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import invoke
+from conftest import SAMPLE, invoke
 from PIL import Image
 from pypdf import PdfReader
 
 from edition.commands.build import BuildResult, build_edition
 from edition.issue.load import load_issue
 from edition.layout.load import load_layout
-from edition.plan.model import ImageRequest
+from edition.plan.model import ArticleSection, ImageRequest, section_slots
 from edition.plan.plan import plan_issue
 
 FIXTURE = Path(__file__).parent / "fixtures" / "issues" / "minimal"
@@ -304,6 +304,52 @@ def test_a_try_lays_out_with_stand_ins_and_makes_its_photos_only_if_kept(
         assert shown[0].ColorSpace == pikepdf.Name.DeviceCMYK
         assert shown[0].read_raw_bytes() == tasks[0].path.read_bytes()
     assert not list(tmp_path.glob("**/edition-stand-ins-*"))
+
+
+@pytest.mark.slow
+def test_the_build_makes_only_the_photos_the_edition_shows(tmp_path: Path, cold_cache: Path):
+    """Every photo of an article a build makes is one its edition shows: an article's
+    planned photo that copyfit replaces (its lead photo made lower or higher), and the
+    photos of the tries copyfit goes past, are never made."""
+    from edition.photos.prepare import photo_tasks
+    from edition.profiles import get_profile
+
+    issue = tmp_path / SAMPLE.name
+    shutil.copytree(SAMPLE, issue)
+    result = build(issue, tmp_path / "out", cache=cold_cache)
+    assert result.plan is not None
+    profile = get_profile("print")
+    loaded = load_issue(issue)
+    planned = plan_issue(
+        loaded,
+        load_layout(loaded.spec.layout, loaded.root),
+        dpi=profile.dpi,
+        quality=profile.jpeg_quality,
+        cmyk=profile.cmyk,
+    )
+    fitted = {a.anchor: a for a in result.plan.articles}
+    replaced = [
+        a.lead.request
+        for a in planned.articles
+        if a.lead is not None and a.lead.request != fitted[a.anchor].lead.request  # type: ignore[union-attr]
+    ]
+    assert replaced, "copyfit changed no lead photo of the sample: the test shows nothing"
+    images = cold_cache / "images"
+    shown, missing = photo_tasks([x.request for x in result.plan.slots], images)
+    assert not missing and result.photos_prepared == len(shown) and result.photos_reused == 0
+    made = set(images.glob("*.jpg"))
+    assert not photo_tasks(replaced, images)[0]  # never made
+    # Besides what the edition shows, only photos the planner placed in other sections than
+    # the articles, prepared before the layout (padding may change such a section: the
+    # sample's Inframe grows by a page, its photos placed anew).
+    others = [
+        x.request
+        for s in planned.sections
+        if not isinstance(s, ArticleSection)
+        for x in section_slots(s)
+    ]
+    before = {p.path for p in photo_tasks(others, images)[0].values()}
+    assert made - {p.path for p in shown.values()} <= before
 
 
 def test_a_section_carries_its_colour_profile_compressed_as_every_other_does(tmp_path: Path):
