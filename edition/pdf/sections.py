@@ -61,6 +61,7 @@ from edition.plan.model import (
     NewsSection,
     Plan,
     Section,
+    Slot,
     section_slots,
 )
 from edition.plan.pad import pad_plan
@@ -379,7 +380,10 @@ class SectionBuilder:
 
     def _learn_shapes(self, plan: Plan) -> None:
         self._shapes = {}
-        for slot in plan.slots:
+        self._learn_slots(plan.slots)
+
+    def _learn_slots(self, slots: Iterable[Slot]) -> None:
+        for slot in slots:
             url = self.urls.get(slot.request)
             if url is None:
                 continue
@@ -599,7 +603,9 @@ class SectionBuilder:
             after = self.follow(self.plan, section, measure)
             if after is None:
                 return
-            self._place([x.request for x in section_slots(after)])
+            slots = section_slots(after)
+            self._place([x.request for x in slots])
+            self._learn_slots(slots)  # (measured by its photos' shapes, as in a round)
             key = self.key(after)
             if key in self._next_steps or any(o.key == key for o in self._flight.values()):
                 return
