@@ -28,7 +28,10 @@ apart, widows and orphans); when the ladder ends on a layout worse than one it t
 goes back to that one. A section whose text changed is laid out again and measured
 again; the builder calls this again until nothing changes. Starting always from the
 planner's section, the result depends on the sources only: two builds of the same issue
-fit it the same way.
+fit it the same way. An article's step depends on its own measurement alone: `follow`
+gives it for one article, which the builder lays out as soon as that measurement is in,
+and `kept` tells a layout process whether copyfit keeps the layout it makes (the others
+are measured only).
 """
 
 from __future__ import annotations

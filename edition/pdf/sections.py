@@ -581,7 +581,7 @@ class SectionBuilder:
         assert self.pool is not None
         for fut, other in self._flight.items():
             # (a layout that may write no PDF does not do for a job that wants one)
-            if other.key == job.key and (job.wanted or not other.wanted):
+            if other.key == job.key and (job.wanted is not None or other.wanted is None):
                 return fut
         self._next_steps.pop(job.key, None)
         fut = self.pool.submit(call_with_ceiling, SECTION, _task(job), None, render_job, job)
