@@ -110,7 +110,6 @@ def build_edition(
     cache: Path | None = None,
     draft: bool = False,
     warm: Warm | None = None,
-    pool: Executor | None = None,
 ) -> BuildResult:
     """Check, plan and render `issue_dir` for `profile` into `out_root`.
 
@@ -118,8 +117,7 @@ def build_edition(
     warnings are included in the result's findings. `cache` is the build cache's folder
     (default: `store.paths.cache_folder()`). `warm` (from `edition serve`) lends the build
     its layout processes and hears of the pages first; every section is then laid out (or
-    taken from the cache) even when nothing changed, for the live view. `pool`: layout
-    processes the caller started (`workers.layout_processes`) and ends.
+    taken from the cache) even when nothing changed, for the live view.
 
     The archive edition is the issue's record. Made as a `draft` (`build --profile all`)
     it is replaced freely by later drafts; made otherwise (`edition publish`, `build
@@ -189,7 +187,7 @@ def build_edition(
             return done
         # Something is to be built: the layout processes start now, and import WeasyPrint
         # while this process imports the rest of the build and plans the issue.
-        own = layout_processes(workers) if warm is None and pool is None else None
+        pool = layout_processes(workers) if warm is None else None
         try:
             from edition.plan.plan import plan_issue
 
@@ -209,10 +207,10 @@ def build_edition(
                 workers=workers,
                 progress=progress,
                 warm=warm,
-                pool=pool or own,
+                pool=pool,
             )
         finally:
-            end_processes(own)
+            end_processes(pool)
         result.fingerprint = fingerprint
         plan = result.plan or plan  # as copyfit left it
         stages("Preflight")
@@ -356,8 +354,8 @@ def _build(
     more = _MorePhotos(output.cache / "images", rules)
     merging = merges_fonts(profile.pdf_variant) and not warm
     fonts = _FontsAhead(output.cache / "fonts") if merging else None
-    # The layout processes start now and import WeasyPrint while photos are prepared. The
-    # one-pass editions use them to measure and fit the sections first.
+    # The one-pass editions, too, lay out the sections in these processes to measure and fit
+    # them first.
     builder = SectionBuilder(
         plan,
         profile,
@@ -379,11 +377,15 @@ def _build(
     # The articles' photos are made by the layout processes, each once a layout that shows
     # it is kept (a try copyfit goes past, or an article's planned layout that copyfit
     # changes, never needs it); the other sections' photos are prepared first, here.
-    shown = {x.request for s in plan.sections if not isinstance(s, ArticleSection)
-             for x in section_slots(s)}  # fmt: skip
+    elsewhere = {
+        x.request
+        for s in plan.sections
+        if not isinstance(s, ArticleSection)
+        for x in section_slots(s)
+    }
     try:
         prepared = prepare_images(
-            [s.request for s in plan.slots if s.request in shown],
+            [s.request for s in plan.slots if s.request in elsewhere],
             output.cache / "images",
             progress=progress("photos prepared") if progress else None,
         )
